@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+// Aeolus: eBPF probes for container networks, managed the GitOps way.
+import PackageDescription
+
+/// C-library shims: a module map and a `shim.h` each. Only the kits import them.
+let systemLibraries: [Target] = [
+    .systemLibrary(name: "CGit2", path: "Sources/CGit2", pkgConfig: "libgit2",
+                   providers: [.apt(["libgit2-dev"])]),
+    .systemLibrary(name: "CBPF", path: "Sources/CBPF", pkgConfig: "libbpf",
+                   providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
+    .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                   providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
+                   providers: [.apt(["libsnappy-dev"])]),
+]
+
+let package = Package(
+    name: "Aeolus",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "aeolus", targets: ["aeolus"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: systemLibraries + [
+        // Kits: the only places that touch C pointers.
+        .target(name: "GitKit", dependencies: ["CGit2"]),
+        .target(name: "BPFKit", dependencies: ["CBPF"]),
+        .target(name: "CurlKit", dependencies: ["CCurl"]),
+        .target(name: "Snappy", dependencies: ["CSnappy"]),
+
+        // Pure values shared by every component and the wire between them.
+        .target(name: "AeolusModel", dependencies: [.product(name: "Yams", package: "Yams")]),
+
+        // The `aeolus` command: thin argument-parser commands over the modules above.
+        .target(name: "AeolusCLI", dependencies: [
+            "AeolusModel", "GitKit", "BPFKit", "CurlKit", "Snappy",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "aeolus", dependencies: ["AeolusCLI"]),
+
+        // Test support, shipped as a library: temp git repos, git daemon, network-namespace pods.
+        .target(name: "AeolusTesting", dependencies: []),
+
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "AeolusTesting"]),
+        .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "AeolusTesting"]),
+        .testTarget(name: "CurlKitTests", dependencies: ["CurlKit", "AeolusTesting"]),
+        .testTarget(name: "SnappyTests", dependencies: ["Snappy"]),
+        .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
+    ]
+)

@@ -1,0 +1,53 @@
+import ArgumentParser
+
+/// A role or tool whose implementation has not landed yet. It says so and exits 2, so that no
+/// script mistakes it for a working command.
+protocol NotYetAvailable: AsyncParsableCommand {}
+
+extension NotYetAvailable {
+    func run() async throws {
+        let name = Self.configuration.commandName ?? "this command"
+        FileHandleStandardError.write("aeolus \(name): not yet available in this build\n")
+        throw ExitCode(2)
+    }
+}
+
+struct DictatorCommand: NotYetAvailable {
+    static let configuration = CommandConfiguration(
+        commandName: "dictator", abstract: "Run the dictator (AHD): the GitOps reconciler.")
+}
+
+struct AgentCommand: NotYetAvailable {
+    static let configuration = CommandConfiguration(
+        commandName: "agent", abstract: "Run the agent (AHA): loads and attaches probes on this node.")
+}
+
+struct CollectorCommand: NotYetAvailable {
+    static let configuration = CommandConfiguration(
+        commandName: "collector", abstract: "Run the collector (AHC): eBPF maps to metrics.")
+}
+
+struct CheckCommand: NotYetAvailable {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Validate and compile a config repository.")
+}
+
+struct DiffCommand: NotYetAvailable {
+    static let configuration = CommandConfiguration(
+        commandName: "diff", abstract: "Show what would change between two revisions.")
+}
+
+struct GraphCommand: NotYetAvailable {
+    static let configuration = CommandConfiguration(
+        commandName: "graph", abstract: "Draw the template graph.")
+}
+
+struct StatusCommand: NotYetAvailable {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show nodes, probes and reactions as the dictator sees them.")
+}
+
+struct DemoCommand: NotYetAvailable {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Run the whole loop on this machine.")
+}

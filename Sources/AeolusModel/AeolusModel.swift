@@ -1,0 +1,1 @@
+// AeolusModel: see the module's issue.

@@ -1,0 +1,1 @@
+// BPFKit: see the module's issue.

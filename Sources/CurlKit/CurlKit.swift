@@ -1,0 +1,1 @@
+// CurlKit: see the module's issue.

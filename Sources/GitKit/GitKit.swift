@@ -1,0 +1,1 @@
+// GitKit: see the module's issue.

@@ -1,0 +1,1 @@
+// Snappy: see the module's issue.
