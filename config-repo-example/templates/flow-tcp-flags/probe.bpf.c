@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/* TCP flags of one flow on pod interfaces (tc): SYNs, FINs, RSTs and zero windows show how a
+ * struggling flow behaves. The second drill-down level, parameterised like flow-latency. */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/in.h>
+#include <bpf/bpf_endian.h>
+#include "aeolus.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u8 saddr[4] = {};
+const volatile __u8 daddr[4] = {};
+const volatile __u16 sport = 0;
+const volatile __u16 dport = 0;
+
+enum flag { FLAG_SYN, FLAG_FIN, FLAG_RST, FLAG_ZERO_WINDOW, FLAG_DATA };
+
+struct flag_key {
+    __u8 saddr[4];
+    __u8 daddr[4];
+    __u16 sport;
+    __u16 dport;
+    __u8 direction; /* 0 ingress, 1 egress */
+    __u8 flag;
+    __u16 pad;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 1024);
+    __type(key, struct flag_key);
+    __type(value, __u64);
+} tcp_flags SEC(".maps");
+
+static __always_inline bool addr_is(const volatile __u8 *want, __u32 got)
+{
+    __u32 w = want[0] | want[1] << 8 | want[2] << 16 | (__u32)want[3] << 24;
+    return w == 0 || w == got;
+}
+
+static __always_inline int observe(struct __sk_buff *skb, __u8 direction)
+{
+    void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+    struct ethhdr *eth = data;
+    if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+        return TC_ACT_UNSPEC;
+    struct iphdr *ip = (void *)(eth + 1);
+    if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP)
+        return TC_ACT_UNSPEC;
+    struct tcphdr *tcp = (void *)ip + ip->ihl * 4;
+    if ((void *)(tcp + 1) > end)
+        return TC_ACT_UNSPEC;
+
+    __u16 sp = bpf_ntohs(tcp->source), dp = bpf_ntohs(tcp->dest);
+    bool forward = addr_is(saddr, ip->saddr) && addr_is(daddr, ip->daddr) &&
+                   (!sport || sport == sp) && (!dport || dport == dp);
+    bool reverse = addr_is(saddr, ip->daddr) && addr_is(daddr, ip->saddr) &&
+                   (!sport || sport == dp) && (!dport || dport == sp);
+    if (!forward && !reverse)
+        return TC_ACT_UNSPEC;
+
+    struct flag_key key = { .sport = sp, .dport = dp, .direction = direction };
+    __builtin_memcpy(key.saddr, &ip->saddr, 4);
+    __builtin_memcpy(key.daddr, &ip->daddr, 4);
+    if (tcp->syn) { key.flag = FLAG_SYN; aeolus_add(&tcp_flags, &key, 1); }
+    if (tcp->fin) { key.flag = FLAG_FIN; aeolus_add(&tcp_flags, &key, 1); }
+    if (tcp->rst) { key.flag = FLAG_RST; aeolus_add(&tcp_flags, &key, 1); }
+    if (!tcp->syn && !tcp->rst && tcp->window == 0) {
+        key.flag = FLAG_ZERO_WINDOW;
+        aeolus_add(&tcp_flags, &key, 1);
+    }
+    if (bpf_ntohs(ip->tot_len) > ip->ihl * 4 + tcp->doff * 4) {
+        key.flag = FLAG_DATA;
+        aeolus_add(&tcp_flags, &key, 1);
+    }
+    return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int flags_ingress(struct __sk_buff *skb) { return observe(skb, 0); }
+
+SEC("tc")
+int flags_egress(struct __sk_buff *skb) { return observe(skb, 1); }

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Packets and bytes per pod interface, by direction, EtherType and IP protocol (tc). */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/if_ether.h>
+#include <bpf/bpf_endian.h>
+#include "aeolus.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Label layout shared with template.yaml: 8 bytes, no padding. */
+struct traffic_key {
+    __u32 ifindex;
+    __u8 direction;  /* 0 ingress, 1 egress */
+    __u8 protocol;   /* IP protocol number, 0 when not IP */
+    __u16 ethertype; /* host byte order */
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+    __uint(max_entries, 4096);
+    __type(key, struct traffic_key);
+    __type(value, __u64);
+} packets SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+    __uint(max_entries, 4096);
+    __type(key, struct traffic_key);
+    __type(value, __u64);
+} bytes SEC(".maps");
+
+static __always_inline int count(struct __sk_buff *skb, __u8 direction)
+{
+    struct traffic_key key = {
+        .ifindex = skb->ifindex,
+        .direction = direction,
+        .ethertype = bpf_ntohs(skb->protocol),
+    };
+    /* The protocol byte sits at a fixed offset in both IP headers. */
+    if (key.ethertype == ETH_P_IP)
+        bpf_skb_load_bytes(skb, ETH_HLEN + 9, &key.protocol, 1);
+    else if (key.ethertype == ETH_P_IPV6)
+        bpf_skb_load_bytes(skb, ETH_HLEN + 6, &key.protocol, 1);
+    aeolus_add(&packets, &key, 1);
+    aeolus_add(&bytes, &key, skb->len);
+    return TC_ACT_UNSPEC; /* observe only: let the next filter decide */
+}
+
+SEC("tc")
+int count_ingress(struct __sk_buff *skb) { return count(skb, 0); }
+
+SEC("tc")
+int count_egress(struct __sk_buff *skb) { return count(skb, 1); }
