@@ -57,6 +57,14 @@ struct {
     __type(value, __u64);
 } cwnd SEC(".maps");
 
+/* The latest smoothed RTT per flow, in microseconds: the gauge the next drill-down level watches. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 64);
+    __type(key, struct flow_key);
+    __type(value, __u64);
+} srtt_us SEC(".maps");
+
 static __always_inline bool addr_matches(const volatile __u8 *want, const __u8 *got)
 {
     __u32 w = want[0] | want[1] << 8 | want[2] << 16 | (__u32)want[3] << 24;
@@ -83,7 +91,8 @@ int on_tcp_probe(struct tcp_probe_args *args)
 
     struct rtt_key rk = { .flow = key, .bucket = aeolus_log2(args->srtt >> 3) };
     aeolus_add(&rtt_us, &rk, 1);
-    __u64 window = args->snd_cwnd;
+    __u64 window = args->snd_cwnd, smoothed = args->srtt >> 3;
     bpf_map_update_elem(&cwnd, &key, &window, BPF_ANY);
+    bpf_map_update_elem(&srtt_us, &key, &smoothed, BPF_ANY);
     return 0;
 }
