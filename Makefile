@@ -8,7 +8,7 @@ DEB_PACKAGES := libgit2-dev libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-de
                 prometheus protobuf-compiler
 ARGS         ?=
 
-.PHONY: all deps build test demo bench clean lint
+.PHONY: all deps build test demo bench clean proto
 
 all: build
 
@@ -39,3 +39,11 @@ bench: deps
 
 clean:
 	rm -rf .build
+
+# Regenerates the committed remote-write types from Sources/RemoteWrite/Proto (needs protoc from
+# `make deps`; protoc-gen-swift is built from the swift-protobuf dependency).
+proto: deps
+	$(SWIFT) build -c release --product protoc-gen-swift $(SWIFT_FLAGS)
+	protoc --plugin=protoc-gen-swift=$$($(SWIFT) build -c release --show-bin-path)/protoc-gen-swift \
+	  --swift_opt=Visibility=Public --swift_out=Sources/RemoteWrite/Generated \
+	  -ISources/RemoteWrite/Proto Sources/RemoteWrite/Proto/remote_write.proto

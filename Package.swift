@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: systemLibraries + [
         // Kits: the only places that touch C pointers.
@@ -32,12 +33,17 @@ let package = Package(
         .target(name: "CurlKit", dependencies: ["CCurl"]),
         .target(name: "Snappy", dependencies: ["CSnappy"]),
 
+        // Prometheus remote write 1.0: prompb types (generated, see `make proto`) + snappy.
+        .target(name: "RemoteWrite", dependencies: [
+            "Snappy", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["Proto"]),
+
         // Pure values shared by every component and the wire between them.
         .target(name: "AeolusModel", dependencies: [.product(name: "Yams", package: "Yams")]),
 
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
-            "AeolusModel", "GitKit", "BPFKit", "CurlKit", "Snappy",
+            "AeolusModel", "GitKit", "BPFKit", "CurlKit", "RemoteWrite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -50,6 +56,7 @@ let package = Package(
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "AeolusTesting"]),
         .testTarget(name: "CurlKitTests", dependencies: ["CurlKit", "AeolusTesting"]),
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"]),
+        .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
     ]
 )
