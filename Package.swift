@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: systemLibraries + [
         // Kits: the only places that touch C pointers.
@@ -41,9 +42,14 @@ let package = Package(
         // Pure values shared by every component and the wire between them.
         .target(name: "AeolusModel", dependencies: [.product(name: "Yams", package: "Yams")]),
 
+        // Templates to verified objects: clang, a content-addressed cache, the static verifier.
+        .target(name: "Compiler", dependencies: [
+            "AeolusModel", "BPFKit", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
-            "AeolusModel", "GitKit", "BPFKit", "CurlKit", "RemoteWrite",
+            "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -58,5 +64,6 @@ let package = Package(
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"]),
         .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
+        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),
     ]
 )
