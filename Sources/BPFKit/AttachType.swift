@@ -1,0 +1,19 @@
+import CBPF
+
+/// A BPF attach type (`enum bpf_attach_type`), e.g. `cgroup_inet_egress` or `trace_raw_tp`.
+public struct AttachType: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// libbpf's name for the attach type.
+    public var description: String {
+        libbpf_bpf_attach_type_str(bpf_attach_type(rawValue)).map { String(cString: $0) } ?? "attach_type(\(rawValue))"
+    }
+
+    public static let cgroupIngress = AttachType(rawValue: BPF_CGROUP_INET_INGRESS.rawValue)
+    public static let cgroupEgress = AttachType(rawValue: BPF_CGROUP_INET_EGRESS.rawValue)
+    public static let traceRawTracepoint = AttachType(rawValue: BPF_TRACE_RAW_TP.rawValue)
+    public static let traceFentry = AttachType(rawValue: BPF_TRACE_FENTRY.rawValue)
+    public static let traceFexit = AttachType(rawValue: BPF_TRACE_FEXIT.rawValue)
+    public static let modifyReturn = AttachType(rawValue: BPF_MODIFY_RETURN.rawValue)
+}

@@ -1,1 +1,0 @@
-// BPFKit: see the module's issue.

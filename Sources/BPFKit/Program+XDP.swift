@@ -1,0 +1,30 @@
+import CBPF
+
+extension Program {
+    /// Attaches an XDP program to `interface` inside the network namespace at `namespace`
+    /// (e.g. `/run/netns/NAME`; nil for this process's own). The kernel picks native mode
+    /// when the driver has it (veth does), else generic. Detaches when the link closes.
+    public func attachXDP(interface: String, namespace: String? = nil) throws -> Link {
+        try require(.xdp, for: "XDP")
+        let hook = "xdp \(interface)" + (namespace.map { " in \($0)" } ?? "")
+        return try withProgram { pointer, _ in
+            // The kernel resolves the ifindex in the calling thread's namespace.
+            let raw = try NetworkNamespaceThread.run(in: namespace) { [pointer = UncheckedPointer(pointer)] in
+                let index = try NetworkNamespaceThread.interfaceIndex(interface, namespace: namespace)
+                return UncheckedPointer(try LibBPF.pointer("bpf_program__attach_xdp (\(self.name) → \(hook))") {
+                    bpf_program__attach_xdp(pointer.value, index)
+                })
+            }
+            return Link(pointer: raw.value, hook: hook)
+        }
+    }
+}
+
+/// A C pointer handed to the dedicated thread that uses it while the caller waits.
+///
+/// `@unchecked Sendable`: the caller blocks until that thread is done, so only one thread
+/// uses the pointer at a time.
+struct UncheckedPointer: @unchecked Sendable {
+    let value: OpaquePointer
+    init(_ value: OpaquePointer) { self.value = value }
+}
