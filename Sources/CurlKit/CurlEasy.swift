@@ -120,10 +120,12 @@ final class CurlEasy {
             try set(CURLOPT_CONNECTTIMEOUT_MS, "CURLOPT_CONNECTTIMEOUT_MS", long: milliseconds(connectTimeout))
         }
 
-        switch request.method {
-        case .get: try set(CURLOPT_HTTPGET, "CURLOPT_HTTPGET", long: 1)
-        case .post: try set(CURLOPT_POST, "CURLOPT_POST", long: 1)
-        case .put, .patch, .delete: try set(CURLOPT_CUSTOMREQUEST, "CURLOPT_CUSTOMREQUEST", string: request.method.rawValue)
+        // A body turns a transfer into a POST; any other method with a body is a POST renamed
+        // with CURLOPT_CUSTOMREQUEST (as `curl -X PUT --data ...` does).
+        switch (request.method, request.body) {
+        case (.get, nil): try set(CURLOPT_HTTPGET, "CURLOPT_HTTPGET", long: 1)
+        case (.post, _): try set(CURLOPT_POST, "CURLOPT_POST", long: 1)
+        default: try set(CURLOPT_CUSTOMREQUEST, "CURLOPT_CUSTOMREQUEST", string: request.method.rawValue)
         }
         if let body = request.body ?? (request.method == .post ? [] : nil) {
             // Size first, then COPYPOSTFIELDS copies exactly that many bytes (binary-safe).

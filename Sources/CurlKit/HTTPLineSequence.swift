@@ -74,6 +74,11 @@ public struct LineTooLongError: Error, Sendable, Equatable, CustomStringConverti
     /// The limit in bytes.
     public let limit: Int
 
+    /// The error for a line over `limit` bytes.
+    public init(limit: Int) {
+        self.limit = limit
+    }
+
     public var description: String {
         "a line of the response is longer than \(limit) bytes; raise maxLineLength if that is expected"
     }
