@@ -14,7 +14,20 @@ public final class HTTPTestServer: Sendable {
     private let process: Process
     private let stdin: FileHandle
 
-    /// Starts a plain HTTP server.
+    /// Starts a plain HTTP server, waiting on a thread of its own (not Swift's cooperative pool,
+    /// which has one thread per core and which many parallel tests would otherwise block).
+    public static func start() async throws -> HTTPTestServer {
+        try await offThePool { try HTTPTestServer() }
+    }
+
+    /// Starts an HTTPS server (see `init(tls:requireClientCertificate:)`), waiting on a thread of
+    /// its own.
+    public static func start(tls certificates: HTTPTestServerCertificates,
+                             requireClientCertificate: Bool = false) async throws -> HTTPTestServer {
+        try await offThePool { try HTTPTestServer(tls: certificates, requireClientCertificate: requireClientCertificate) }
+    }
+
+    /// Starts a plain HTTP server, blocking the calling thread until it listens.
     public convenience init() throws {
         try self.init(arguments: [], scheme: "http")
     }
@@ -73,6 +86,13 @@ public final class HTTPTestServer: Sendable {
             bytes.append(byte)
         }
         return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Runs blocking fixture work (process start-up, waiting for a port) on a new thread.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
 

@@ -17,7 +17,12 @@ public final class HTTPTestServerCertificates: Sendable {
     /// The client's private key (PEM).
     public var clientKey: String { directory + "/client.key" }
 
-    /// Generates the CA, server and client certificates (EC P-256, valid one day).
+    /// Generates the PKI on a thread of its own (the `openssl` runs block).
+    public static func make() async throws -> HTTPTestServerCertificates {
+        try await offThePool { try HTTPTestServerCertificates() }
+    }
+
+    /// Generates the CA, server and client certificates (EC P-256, valid one day), blocking.
     public init() throws {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("aeolus-pki-\(UUID().uuidString)").path

@@ -5,24 +5,24 @@ import Testing
 
 @Suite struct HTTPClientTLSTests {
     @Test func verifiesAgainstTheGivenCA() async throws {
-        let pki = try HTTPTestServerCertificates()
-        let server = try HTTPTestServer(tls: pki)
+        let pki = try await HTTPTestServerCertificates.make()
+        let server = try await HTTPTestServer.start(tls: pki)
         let response = try await HTTPClient(tls: .caFile(pki.caCertificate)).send(HTTPRequest(url: server.url("/echo")))
         #expect(response.status == 200)
         #expect(try Echo(response).clientCN == nil)
     }
 
     @Test func verifiesAgainstACAInMemory() async throws {
-        let pki = try HTTPTestServerCertificates()
-        let server = try HTTPTestServer(tls: pki)
+        let pki = try await HTTPTestServerCertificates.make()
+        let server = try await HTTPTestServer.start(tls: pki)
         let pem = Array(try Data(contentsOf: URL(fileURLWithPath: pki.caCertificate)))
         let response = try await HTTPClient(tls: TLSOptions(caCertificate: .data(pem))).send(HTTPRequest(url: server.url("/echo")))
         #expect(response.status == 200)
     }
 
     @Test func failsClearlyWithoutTheCA() async throws {
-        let pki = try HTTPTestServerCertificates()
-        let server = try HTTPTestServer(tls: pki)
+        let pki = try await HTTPTestServerCertificates.make()
+        let server = try await HTTPTestServer.start(tls: pki)
         let error = await #expect(throws: CurlError.self) {
             try await HTTPClient().send(HTTPRequest(url: server.url("/echo")))
         }
@@ -31,15 +31,15 @@ import Testing
     }
 
     @Test func insecureSkipsVerification() async throws {
-        let pki = try HTTPTestServerCertificates()
-        let server = try HTTPTestServer(tls: pki)
+        let pki = try await HTTPTestServerCertificates.make()
+        let server = try await HTTPTestServer.start(tls: pki)
         let response = try await HTTPClient(tls: TLSOptions(insecureSkipVerify: true)).send(HTTPRequest(url: server.url("/echo")))
         #expect(response.status == 200)
     }
 
     @Test func clientCertificate() async throws {
-        let pki = try HTTPTestServerCertificates()
-        let server = try HTTPTestServer(tls: pki, requireClientCertificate: true)
+        let pki = try await HTTPTestServerCertificates.make()
+        let server = try await HTTPTestServer.start(tls: pki, requireClientCertificate: true)
         let mutual = TLSOptions(caCertificate: .file(pki.caCertificate),
                                 clientCertificate: .file(pki.clientCertificate), clientKey: .file(pki.clientKey))
         let response = try await HTTPClient(tls: mutual).send(HTTPRequest(url: server.url("/echo")))
@@ -51,8 +51,8 @@ import Testing
     }
 
     @Test func missingCAFileIsATLSError() async throws {
-        let pki = try HTTPTestServerCertificates()
-        let server = try HTTPTestServer(tls: pki)
+        let pki = try await HTTPTestServerCertificates.make()
+        let server = try await HTTPTestServer.start(tls: pki)
         let error = await #expect(throws: CurlError.self) {
             try await HTTPClient(tls: .caFile(pki.directory + "/absent.crt")).send(HTTPRequest(url: server.url("/echo")))
         }
