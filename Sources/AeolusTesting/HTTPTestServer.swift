@@ -100,5 +100,6 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
 public struct HTTPTestServerError: Error, CustomStringConvertible {
     /// What happened, with the server's stderr.
     public let message: String
+    /// The error as one line for logs and users.
     public var description: String { message }
 }

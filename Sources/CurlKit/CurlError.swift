@@ -58,6 +58,7 @@ public struct CurlError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The error as one line for logs and users.
     public var description: String {
         let reason = detail.isEmpty ? message : "\(message): \(detail)"
         return "\(call) failed for \(url.isEmpty ? "the request" : url): \(reason) (CURLcode \(code))"

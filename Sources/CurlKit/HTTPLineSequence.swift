@@ -79,6 +79,7 @@ public struct LineTooLongError: Error, Sendable, Equatable, CustomStringConverti
         self.limit = limit
     }
 
+    /// The error as one line for logs and users.
     public var description: String {
         "a line of the response is longer than \(limit) bytes; raise maxLineLength if that is expected"
     }
