@@ -1,3 +1,5 @@
+import CCurl
+
 /// A response body read incrementally: each element is a chunk of bytes as libcurl received it.
 ///
 /// Iterate it once. Stopping early (leaving the loop, dropping the stream) or cancelling the
@@ -56,5 +58,3 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
         return body
     }
 }
-
-import CCurl
