@@ -30,6 +30,7 @@ public struct SnappyError: Error, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The error as one line for logs and users.
     public var description: String {
         "snappy: \(message) (\(call)\(status.map { " status \($0)" } ?? ""))"
     }

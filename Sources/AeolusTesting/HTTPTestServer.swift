@@ -1,0 +1,105 @@
+import Foundation
+
+/// A real HTTP(S) server on 127.0.0.1 for tests of HTTP clients: a Python 3 `http.server`
+/// subprocess (see `HTTPTestServer.script` for its routes) on a port the kernel picks, so parallel
+/// tests never collide. Ready to accept when `init` returns; killed on deinit.
+public final class HTTPTestServer: Sendable {
+    /// The port the server listens on (127.0.0.1).
+    public let port: Int
+    /// `http` or `https`.
+    public let scheme: String
+    /// `scheme://127.0.0.1:port`.
+    public var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
+
+    private let process: Process
+    private let stdin: FileHandle
+
+    /// Starts a plain HTTP server, waiting on a thread of its own (not Swift's cooperative pool,
+    /// which has one thread per core and which many parallel tests would otherwise block).
+    public static func start() async throws -> HTTPTestServer {
+        try await offThePool { try HTTPTestServer() }
+    }
+
+    /// Starts an HTTPS server (see `init(tls:requireClientCertificate:)`), waiting on a thread of
+    /// its own.
+    public static func start(tls certificates: HTTPTestServerCertificates,
+                             requireClientCertificate: Bool = false) async throws -> HTTPTestServer {
+        try await offThePool { try HTTPTestServer(tls: certificates, requireClientCertificate: requireClientCertificate) }
+    }
+
+    /// Starts a plain HTTP server, blocking the calling thread until it listens.
+    public convenience init() throws {
+        try self.init(arguments: [], scheme: "http")
+    }
+
+    /// Starts an HTTPS server presenting `certificates.server`; with `requireClientCertificate`
+    /// it refuses clients without a certificate signed by `certificates.ca`.
+    public convenience init(tls certificates: HTTPTestServerCertificates, requireClientCertificate: Bool = false) throws {
+        var arguments = ["--cert", certificates.serverCertificate, "--key", certificates.serverKey]
+        if requireClientCertificate { arguments += ["--client-ca", certificates.caCertificate] }
+        try self.init(arguments: arguments, scheme: "https")
+    }
+
+    private init(arguments: [String], scheme: String) throws {
+        self.scheme = scheme
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-u", "-c", Self.script] + arguments
+        let stdinPipe = Pipe(), stdoutPipe = Pipe()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("http-test-server-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        process.standardInput = stdinPipe
+        process.standardOutput = stdoutPipe
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        self.process = process
+        self.stdin = stdinPipe.fileHandleForWriting
+
+        // The first line is "PORT <n>", printed once the socket listens.
+        let line = Self.readLine(stdoutPipe.fileHandleForReading, timeout: 10)
+        guard let line, line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
+            process.terminate()
+            process.waitUntilExit()
+            let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            throw HTTPTestServerError(message: "python3 test server did not start (first line \(line.debugDescription)): \(stderr)")
+        }
+        self.port = port
+    }
+
+    deinit {
+        try? stdin.close()
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+
+    /// An absolute URL for `path` (which starts with `/`).
+    public func url(_ path: String) -> String { baseURL + path }
+
+    private static func readLine(_ handle: FileHandle, timeout seconds: Int32) -> String? {
+        var bytes: [UInt8] = []
+        var fds = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        while !bytes.contains(UInt8(ascii: "\n")) {
+            guard poll(&fds, 1, seconds * 1000) == 1 else { return nil }
+            var byte: UInt8 = 0
+            guard read(handle.fileDescriptor, &byte, 1) == 1 else { break }
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Runs blocking fixture work (process start-up, waiting for a port) on a new thread.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// The test server could not be started.
+public struct HTTPTestServerError: Error, CustomStringConvertible {
+    /// What happened, with the server's stderr.
+    public let message: String
+    /// The error as one line for logs and users.
+    public var description: String { message }
+}

@@ -1,1 +1,0 @@
-// CurlKit: see the module's issue.
