@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "AeolusTesting", dependencies: []),
 
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "AeolusTesting"]),
-        .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "AeolusTesting"]),
+        .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "AeolusTesting"], exclude: ["Programs"]),
         .testTarget(name: "CurlKitTests", dependencies: ["CurlKit", "AeolusTesting"]),
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"]),
         .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),

@@ -12,6 +12,12 @@ public struct RodataVariable: Hashable, Sendable, Codable {
     public let bits: Int
     /// True for signed integers.
     public let isSigned: Bool
+
+    /// Creates a description of a variable (normally read by `ObjectSpec`).
+    public init(name: String, offset: UInt32, size: UInt32, kind: BTFKind, bits: Int, isSigned: Bool) {
+        self.name = name; self.offset = offset; self.size = size
+        self.kind = kind; self.bits = bits; self.isSigned = isSigned
+    }
 }
 
 /// A BTF type kind (`BTF_KIND_*`).

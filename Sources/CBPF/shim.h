@@ -22,27 +22,34 @@ extern int setns(int fd, int nstype);
 static inline int aeolus_setns_net(int fd) { return setns(fd, AEOLUS_CLONE_NEWNET); }
 
 // ---- libbpf messages: captured per thread so an error can carry libbpf's own words. ----
+// The buffer lives in a function-local static: Swift does not emit a header's file-scope
+// statics. Every Swift file gets its own copy of these inline functions, so only one Swift
+// file (BPFKit's LibBPF.swift) may call them.
 #define AEOLUS_MESSAGES_SIZE 8192
-static __thread char aeolus_messages[AEOLUS_MESSAGES_SIZE];
-static __thread size_t aeolus_messages_len;
+struct aeolus_messages { size_t len; char text[AEOLUS_MESSAGES_SIZE]; };
 
-static int aeolus_print(enum libbpf_print_level level, const char *format, va_list args) {
+static inline struct aeolus_messages *aeolus_messages(void) {
+    static __thread struct aeolus_messages messages;
+    return &messages;
+}
+
+static inline int aeolus_print(enum libbpf_print_level level, const char *format, va_list args) {
     if (level == LIBBPF_DEBUG) return 0;
+    struct aeolus_messages *m = aeolus_messages();
     char line[1024];
     int n = vsnprintf(line, sizeof line, format, args);
     if (n <= 0) return 0;
     size_t len = strlen(line);
-    if (len >= AEOLUS_MESSAGES_SIZE) len = AEOLUS_MESSAGES_SIZE - 1;
-    if (aeolus_messages_len + len >= AEOLUS_MESSAGES_SIZE) {
-        // Keep the newest messages: drop the oldest half.
-        size_t keep = aeolus_messages_len / 2;
-        memmove(aeolus_messages, aeolus_messages + aeolus_messages_len - keep, keep);
-        aeolus_messages_len = keep;
-        if (aeolus_messages_len + len >= AEOLUS_MESSAGES_SIZE) aeolus_messages_len = 0;
+    if (m->len + len >= AEOLUS_MESSAGES_SIZE) {
+        // Keep the newest messages: drop the oldest half (or all, for a huge line).
+        size_t keep = m->len / 2;
+        memmove(m->text, m->text + m->len - keep, keep);
+        m->len = keep;
+        if (m->len + len >= AEOLUS_MESSAGES_SIZE) m->len = 0;
     }
-    memcpy(aeolus_messages + aeolus_messages_len, line, len);
-    aeolus_messages_len += len;
-    aeolus_messages[aeolus_messages_len] = 0;
+    memcpy(m->text + m->len, line, len);
+    m->len += len;
+    m->text[m->len] = 0;
     return 0;
 }
 
@@ -50,10 +57,10 @@ static int aeolus_print(enum libbpf_print_level level, const char *format, va_li
 static inline void aeolus_install_print(void) { libbpf_set_print(aeolus_print); }
 
 /// Clears this thread's captured libbpf messages.
-static inline void aeolus_messages_clear(void) { aeolus_messages_len = 0; aeolus_messages[0] = 0; }
+static inline void aeolus_messages_clear(void) { aeolus_messages()->len = 0; aeolus_messages()->text[0] = 0; }
 
 /// This thread's captured libbpf messages since the last clear (valid until the next libbpf call).
-static inline const char *aeolus_messages_get(void) { return aeolus_messages; }
+static inline const char *aeolus_messages_get(void) { return aeolus_messages()->text; }
 
 // ---- Opening objects. ----
 static inline struct bpf_object *aeolus_open_mem(const void *buf, size_t size, const char *name) {
