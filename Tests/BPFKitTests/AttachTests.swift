@@ -80,7 +80,7 @@ struct AttachTests {
         defer { object.close(); try? Support.expectUnloaded(ids) }
         let tracepoint = try object.program(named: "tp_getpid").attachTracepoint(category: "syscalls", name: "sys_enter_getpid")
         defer { tracepoint.close() }
-        let raw = try object.program(named: "btf_sys_enter").attachRawTracepoint()
+        let raw = try object.program(named: "btf_sys_enter").attachTracing()
         defer { raw.close() }
         for _ in 0..<7 { _ = getpid() }
         tracepoint.close()
