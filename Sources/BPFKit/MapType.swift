@@ -15,11 +15,18 @@ public struct MapType: RawRepresentable, Hashable, Sendable, Codable, CustomStri
         [Self.percpuHash, .percpuArray, .lruPercpuHash, Self(rawValue: BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE.rawValue)].contains(self)
     }
 
+    /// `BPF_MAP_TYPE_HASH`.
     public static let hash = MapType(rawValue: BPF_MAP_TYPE_HASH.rawValue)
+    /// `BPF_MAP_TYPE_ARRAY`.
     public static let array = MapType(rawValue: BPF_MAP_TYPE_ARRAY.rawValue)
+    /// `BPF_MAP_TYPE_PERCPU_HASH`.
     public static let percpuHash = MapType(rawValue: BPF_MAP_TYPE_PERCPU_HASH.rawValue)
+    /// `BPF_MAP_TYPE_PERCPU_ARRAY`.
     public static let percpuArray = MapType(rawValue: BPF_MAP_TYPE_PERCPU_ARRAY.rawValue)
+    /// `BPF_MAP_TYPE_LRU_HASH`.
     public static let lruHash = MapType(rawValue: BPF_MAP_TYPE_LRU_HASH.rawValue)
+    /// `BPF_MAP_TYPE_LRU_PERCPU_HASH`.
     public static let lruPercpuHash = MapType(rawValue: BPF_MAP_TYPE_LRU_PERCPU_HASH.rawValue)
+    /// `BPF_MAP_TYPE_RINGBUF`.
     public static let ringbuf = MapType(rawValue: BPF_MAP_TYPE_RINGBUF.rawValue)
 }

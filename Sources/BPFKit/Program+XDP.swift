@@ -9,22 +9,13 @@ extension Program {
         let hook = "xdp \(interface)" + (namespace.map { " in \($0)" } ?? "")
         return try withProgram { pointer, _ in
             // The kernel resolves the ifindex in the calling thread's namespace.
-            let raw = try NetworkNamespaceThread.run(in: namespace) { [pointer = UncheckedPointer(pointer)] in
+            return try NetworkNamespaceThread.run(in: namespace) { [pointer = UncheckedPointer(pointer)] in
                 let index = try NetworkNamespaceThread.interfaceIndex(interface, namespace: namespace)
-                return UncheckedPointer(try LibBPF.pointer("bpf_program__attach_xdp (\(self.name) → \(hook))") {
+                let link = try LibBPF.pointer("bpf_program__attach_xdp (\(self.name) → \(hook))") {
                     bpf_program__attach_xdp(pointer.value, index)
-                })
+                }
+                return try Link.adopt(link, hook: hook)
             }
-            return Link(pointer: raw.value, hook: hook)
         }
     }
-}
-
-/// A C pointer handed to the dedicated thread that uses it while the caller waits.
-///
-/// `@unchecked Sendable`: the caller blocks until that thread is done, so only one thread
-/// uses the pointer at a time.
-struct UncheckedPointer: @unchecked Sendable {
-    let value: OpaquePointer
-    init(_ value: OpaquePointer) { self.value = value }
 }

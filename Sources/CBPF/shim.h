@@ -10,6 +10,9 @@
 #include <bpf/btf.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -155,6 +158,23 @@ static inline int aeolus_tc_query(int ifindex, int ingress, __u32 handle, __u32 
     if (err) return err;
     *prog_id = opts.prog_id;
     return 0;
+}
+
+// ---- Tracepoint as a BPF perf link owned by one fd. ----
+// libbpf's own tracepoint link disables the perf event when its handle is destroyed, even
+// when the link is pinned; this link fd holds the perf event itself, so a pin keeps it running.
+static inline int aeolus_tracepoint_link(int prog_fd, __u64 tracepoint_id) {
+    struct perf_event_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.type = PERF_TYPE_TRACEPOINT;
+    attr.size = sizeof attr;
+    attr.config = tracepoint_id;
+    int pfd = (int)syscall(__NR_perf_event_open, &attr, -1 /* any pid */, 0 /* cpu */, -1, PERF_FLAG_FD_CLOEXEC);
+    if (pfd < 0) return -errno;
+    int fd = bpf_link_create(prog_fd, pfd, BPF_PERF_EVENT, NULL);
+    int err = errno;
+    close(pfd);
+    return fd < 0 ? -err : fd;
 }
 
 // ---- libbpf pointers that encode errors. ----

@@ -131,6 +131,19 @@ struct LoadTests {
         }
     }
 
+    @Test func fentryIsNotSupported() throws {
+        try KernelTest.requireRoot()
+        do {
+            let object = try LoadedObject.load(Support.spec("fentry"))
+            defer { object.close() }
+            let link = try object.program(named: "fe_nanosleep").attachTracing()
+            link.close()
+            Issue.record("fentry attached; this test expects a kernel that refuses it")
+        } catch let BPFError.hookNotSupported(message) {
+            #expect(message.hasPrefix("fentry"), "\(message)")
+        }
+    }
+
     @Test func wrongProgramTypeForHookIsAnError() throws {
         try KernelTest.requireRoot()
         let object = try LoadedObject.load(Support.spec("udp_count"))
