@@ -45,6 +45,8 @@ struct MappingFields {
     let field: YAMLField
     /// Key → value, in document order.
     let entries: [(key: String, value: YAMLField)]
+    /// Known keys that an unknown key was reported as a likely misspelling of.
+    let misspelt: Set<String>
 
     /// The value of `key`, or nil when it is absent or null.
     subscript(key: String) -> YAMLField? {
@@ -58,6 +60,7 @@ struct MappingFields {
     /// The value of `key`, or a "missing required field" diagnostic.
     func required(_ key: String) -> YAMLField? {
         if let value = self[key] { return value }
+        if misspelt.contains(key) { return nil } // already reported as "unknown field ... did you mean"
         decoder.error(at: field.node, path: field.childPath(key), "missing required field \"\(key)\"")
         return nil
     }
@@ -116,6 +119,7 @@ final class NodeDecoder {
             return nil
         }
         var entries: [(key: String, value: YAMLField)] = []
+        var misspelt = Set<String>()
         for (keyNode, valueNode) in mapping {
             guard let key = keyNode.scalar?.string else {
                 error(at: keyNode, path: field.path, "a mapping key must be a scalar")
@@ -123,13 +127,15 @@ final class NodeDecoder {
             }
             let path = field.childPath(key)
             if let known, !known.contains(key) {
-                error(at: keyNode, path: path, "unknown field \"\(key)\"\(Suggestion.hint(for: key, in: known))")
+                let suggestion = Suggestion.closest(to: key, in: known)
+                if let suggestion { misspelt.insert(suggestion) }
+                error(at: keyNode, path: path, "unknown field \"\(key)\"" + (suggestion.map { " (did you mean \"\($0)\"?)" } ?? ""))
                 continue
             }
             record(path, keyNode)
             entries.append((key, YAMLField(node: valueNode, path: path)))
         }
-        return MappingFields(decoder: self, field: field, entries: entries)
+        return MappingFields(decoder: self, field: field, entries: entries, misspelt: misspelt)
     }
 
     /// The elements of a list.
