@@ -162,20 +162,24 @@ public struct RepositoryValidator: Sendable {
 
     /// Reports each cycle of the graph that has at least one edge without `allowCycle`, with its path.
     public func cycles(in repo: ConfigRepository) -> [Diagnostic] {
-        let edges = repo.graph.edges
         let map = repo.sourceMap(.graph)
+        return disallowedCycles(repo.graph.edges).map { cycle in
+            let names = [repo.graph.edges[cycle[0]].from] + cycle.map { repo.graph.edges[$0].deploy }
+            return map.diagnostic(path: "spec.edges[\(cycle[0])]",
+                                  "cycle \(names.joined(separator: " → ")); set allowCycle: true on every edge of the cycle to allow it")
+        }
+    }
+
+    /// The edge indices of each distinct cycle with an edge lacking `allowCycle`, starting at that edge.
+    func disallowedCycles(_ edges: [Edge]) -> [[Int]] {
         var reported = Set<[Int]>()
-        var found: [Diagnostic] = []
+        var cycles: [[Int]] = []
         for (index, edge) in edges.enumerated() where !edge.allowCycle {
             guard let back = path(from: edge.deploy, to: edge.from, edges: edges) else { continue }
             let cycle = [index] + back
-            let key = cycle.sorted()
-            guard reported.insert(key).inserted else { continue }
-            let names = [edge.from] + cycle.map { edges[$0].deploy }
-            found.append(map.diagnostic(path: "spec.edges[\(index)]",
-                                        "cycle \(names.joined(separator: " → ")); set allowCycle: true on every edge of the cycle to allow it"))
+            if reported.insert(cycle.sorted()).inserted { cycles.append(cycle) }
         }
-        return found
+        return cycles
     }
 
     /// The edge indices of a shortest path from template `start` to `goal` (empty when they are equal).
@@ -238,10 +242,7 @@ extension ConfigRepository {
             !invalidTemplates.contains(policy.spec.template)
                 && !validator.validate(policy: policy, in: self).contains { $0.severity == .error }
         }
-        let cycleEdges = Set(validator.cycles(in: self).compactMap { diagnostic -> Int? in
-            guard let open = diagnostic.path.firstIndex(of: "["), let close = diagnostic.path.firstIndex(of: "]") else { return nil }
-            return Int(diagnostic.path[diagnostic.path.index(after: open)..<close])
-        })
+        let cycleEdges = Set(validator.disallowedCycles(graph.edges).joined())
         var kept: [Int] = []
         for index in graph.edges.indices where !cycleEdges.contains(index) {
             let edge = graph.edges[index]

@@ -73,7 +73,6 @@ enum Fixtures {
       parameters: {dport: 443}
       selector:
         nodes: {matchLabels: {}}
-        pods: {namespace: default, matchLabels: {app: web}}
       suspend: false
     status: {observedGeneration: 1, conditions: [{type: Ready, status: "True", reason: Applied}]}
     """
