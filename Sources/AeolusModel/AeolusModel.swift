@@ -1,1 +1,0 @@
-// AeolusModel: see the module's issue.
