@@ -52,7 +52,7 @@ public enum Hook: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// One BPF program of a template: the function name in the object and where it attaches.
-public struct ProgramSpec: Sendable, Hashable, Codable {
+public struct TemplateProgram: Sendable, Hashable, Codable {
     /// The program's function name in the object file.
     public var name: String
     /// The attach point kind.

@@ -83,7 +83,7 @@ extension NodeDecoder {
         }
     }
 
-    func program(_ field: YAMLField) -> ProgramSpec? {
+    func program(_ field: YAMLField) -> TemplateProgram? {
         guard let fields = mapping(field, known: ["name", "hook", "direction", "target"]) else { return nil }
         let name = fields.required("name").flatMap { identifier($0, what: "program name") }
         let direction = fields["direction"].flatMap(string)
@@ -107,7 +107,7 @@ extension NodeDecoder {
                   "hook \(hook.rawValue) needs a target (e.g. tcp/tcp_retransmit_skb)")
         }
         guard let name, let hook else { return nil }
-        return ProgramSpec(name: name, hook: hook, target: target)
+        return TemplateProgram(name: name, hook: hook, target: target)
     }
 
     func parameter(_ field: YAMLField) -> ParameterSpec? {

@@ -8,7 +8,7 @@ import Testing
         #expect(decoded.diagnostics.isEmpty, "\(decoded.diagnostics)")
         let template = try #require(decoded.value)
         #expect(template.name == "tcp-retransmits")
-        #expect(template.programs == [ProgramSpec(name: "on_retransmit", hook: .tracepoint, target: "tcp/tcp_retransmit_skb")])
+        #expect(template.programs == [TemplateProgram(name: "on_retransmit", hook: .tracepoint, target: "tcp/tcp_retransmit_skb")])
         #expect(template.parameter("daddr")?.defaultValue == .ipv4([0, 0, 0, 0]))
         #expect(template.metrics.first?.labels.map(\.size) == [4, 4, 2])
         #expect(template.metrics.first?.keySize == 10)
