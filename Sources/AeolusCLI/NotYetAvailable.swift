@@ -27,11 +27,6 @@ struct CollectorCommand: NotYetAvailable {
         commandName: "collector", abstract: "Run the collector (AHC): eBPF maps to metrics.")
 }
 
-struct CheckCommand: NotYetAvailable {
-    static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Validate and compile a config repository.")
-}
-
 struct DiffCommand: NotYetAvailable {
     static let configuration = CommandConfiguration(
         commandName: "diff", abstract: "Show what would change between two revisions.")

@@ -80,7 +80,7 @@ public struct StaticVerifier: Sendable {
             for id in program.helperIDs {
                 let name = HelperCatalog.name(of: id)
                 if !settings.helpers.permits(name) {
-                    found.append(Diagnostic(at: source, path: "program \(program.name)",
+                    found.append(Diagnostic(at: source,
                                             "program \"\(program.name)\" calls \(name) (helper \(id)), which aeolus.yaml does not permit"))
                 }
                 if HelperCatalog.gplOnly.contains(name) { usesGPLOnly.append(name) }
