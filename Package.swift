@@ -65,5 +65,6 @@ let package = Package(
         .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),
+        .testTarget(name: "AeolusCLITests", dependencies: ["AeolusTesting"]),
     ]
 )

@@ -17,6 +17,17 @@ public enum Subprocess {
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                            currentDirectory: String? = nil, input: String? = nil) throws -> Output {
+        let output = try collect(executable, arguments, environment: environment, currentDirectory: currentDirectory, input: input)
+        if output.status != 0 {
+            throw SubprocessError(command: [executable] + arguments, output: output)
+        }
+        return output
+    }
+
+    /// Like `run`, but returns the output whatever the exit status (for commands whose status is
+    /// part of what a test checks).
+    public static func collect(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                               currentDirectory: String? = nil, input: String? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -41,9 +52,6 @@ public enum Subprocess {
         let output = Output(status: process.terminationStatus,
                             standardOutput: String(decoding: outData, as: UTF8.self),
                             standardError: String(decoding: errorText, as: UTF8.self))
-        if output.status != 0 {
-            throw SubprocessError(command: [executable] + arguments, output: output)
-        }
         return output
     }
 
