@@ -121,6 +121,26 @@ struct RemoteTests {
         #expect(try Git.run(["-C", upstream.bare, "ls-tree", "-r", "--name-only", "main", "status"]) == "status/a.yaml\nstatus/b.yaml")
     }
 
+    @Test func pushRefusedByARemoteHookIsPushRejected() throws {
+        let upstream = try Upstream()
+        defer { upstream.close() }
+        let hook = upstream.bare + "/hooks/pre-receive"
+        try "#!/bin/sh\necho 'status branch is read-only' >&2\nexit 1\n".write(toFile: hook, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        let clone = try Repository.clone(url: upstream.gitURL, to: upstream.path("clone"), bare: true)
+        _ = try clone.commit(onto: "main", changes: ["a": .write("a")], message: "a", author: Self.author)
+        do {
+            try clone.push(branch: "main")
+            Issue.record("the hook should have refused the push")
+        } catch let error as GitError {
+            #expect(error.kind == .pushRejected, "\(error)")
+            #expect(error.call == "git_remote_push")
+            #expect(error.message.contains("refs/heads/main"))
+            #expect(error.message.contains("hook declined"))
+        }
+        #expect(try Git.run(["-C", upstream.bare, "rev-parse", "main"]) == upstream.initial)
+    }
+
     @Test func forcePushOverwritesTheRemoteBranch() throws {
         let upstream = try Upstream()
         defer { upstream.close() }
