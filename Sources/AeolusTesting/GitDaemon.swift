@@ -5,7 +5,7 @@ import Glibc
 
 /// `git daemon` serving every repository under a folder over `git://127.0.0.1:<port>/`, with
 /// push (receive-pack) enabled. The port is free when picked; the daemon is stopped (and
-/// waited for) by `stop()` or when the object goes away.
+/// waited for) by `stop()` or when the object goes away: keep it alive with `defer { stop() }`.
 public final class GitDaemon {
     /// The folder whose repositories are served (`git://127.0.0.1:port/<name>` is `base/<name>`).
     public let baseDirectory: String
@@ -21,8 +21,9 @@ public final class GitDaemon {
         for _ in 0..<5 {
             let port = try Self.freeLoopbackPort()
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: Git.executable)
-            process.arguments = ["daemon", "--reuseaddr", "--base-path=\(baseDirectory)", "--export-all",
+            // git-daemon itself, not `git daemon`: the `git` wrapper would stay between us and it.
+            process.executableURL = URL(fileURLWithPath: Self.executable)
+            process.arguments = ["--reuseaddr", "--base-path=\(baseDirectory)", "--export-all",
                                  "--enable=receive-pack", "--listen=127.0.0.1", "--port=\(port)", baseDirectory]
             process.environment = Git.environment
             process.standardInput = FileHandle.nullDevice
@@ -35,8 +36,7 @@ public final class GitDaemon {
                 return
             }
             lastError = process.isRunning ? "not accepting on 127.0.0.1:\(port) after \(timeout) s" : "exited with status \(process.terminationStatus) on port \(port)"
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
+            Self.kill(process)
         }
         throw GitDaemonError(message: "git daemon did not start: \(lastError)")
     }
@@ -50,11 +50,24 @@ public final class GitDaemon {
         "git://127.0.0.1:\(port)/\(repository)"
     }
 
-    /// Terminates the daemon and waits for it; calling it twice is harmless.
+    /// Kills the daemon and waits for it; calling it twice is harmless.
     public func stop() {
-        if process.isRunning { process.terminate() }
+        Self.kill(process)
+    }
+
+    /// SIGKILL, not SIGTERM: children spawned from Swift's (and the test runner's) threads
+    /// inherit a signal mask that blocks SIGTERM, so `Process.terminate()` would be ignored.
+    /// Connections already accepted run to completion in their own child processes.
+    private static func kill(_ process: Process) {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
+
+    /// `/usr/lib/git-core/git-daemon` (from `git --exec-path`).
+    private static let executable: String = {
+        let execPath = (try? Git.run(["--exec-path"])) ?? "/usr/lib/git-core"
+        return (execPath as NSString).appendingPathComponent("git-daemon")
+    }()
 
     /// A port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, released).
     static func freeLoopbackPort() throws -> Int {

@@ -8,7 +8,8 @@ extension Repository {
     /// The parent is `parent` when given (the branch is then moved to the new commit whatever it
     /// pointed at: "re-apply on top of the fetched remote branch"), else the branch's tip; a branch
     /// that does not exist yet is created, with a root commit. Without `parent` the branch is only
-    /// moved if nobody else moved it meanwhile.
+    /// moved if nobody else moved it meanwhile. A working tree, if the repository has one, is not
+    /// updated: use a bare repository (or a branch that is not checked out).
     ///
     /// - Returns: the new commit, or nil when the resulting tree equals the parent's (nothing
     ///   changed; no commit is written and the branch is left as it is).

@@ -55,8 +55,9 @@ extension Repository {
                 options.callbacks = callbacks
                 let code = withStringArray([refspec]) { array in git_remote_push(remoteHandle, array, &options) }
                 if code >= 0, let rejection = context.rejections.first {
-                    let nonFastForward = ["non-fast-forward", "fetch first", "rejected"].contains { rejection.status.contains($0) }
-                        && !rejection.status.contains("hook")
+                    // receive-pack's wording when it refuses a non-fast-forward update itself (libgit2
+                    // usually catches that earlier with GIT_ENONFASTFORWARD; this is the race case).
+                    let nonFastForward = ["non-fast-forward", "fetch first"].contains { rejection.status.contains($0) }
                     context.failure = GitError(kind: nonFastForward ? .nonFastForward : .pushRejected, call: "push_update_reference",
                                                message: "the remote rejected \(rejection.reference): \(rejection.status)")
                     return GIT_ERROR.rawValue

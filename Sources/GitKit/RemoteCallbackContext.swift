@@ -18,6 +18,7 @@ final class RemoteCallbackContext {
     var failure: GitError?
 
     init(credentials: Credentials, url: String) throws {
+        GitLibrary.ensureInitialized() // the callbacks set libgit2's per-thread error
         self.credentials = credentials
         if case .sshKey(_, _, _, let knownHostsPath) = credentials {
             knownHosts = try KnownHosts(contentsOf: knownHostsPath)
@@ -66,7 +67,7 @@ final class RemoteCallbackContext {
         return code.rawValue
     }
 
-    private func acquireCredential(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>,
+    func acquireCredential(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>,
                                    _ usernameFromURL: String?, _ allowed: UInt32) -> Int32 {
         func allows(_ type: git_credential_t) -> Bool { allowed & type.rawValue != 0 }
         let authFailure = { (message: String) in
@@ -105,7 +106,7 @@ final class RemoteCallbackContext {
                     code: GIT_EAUTH)
     }
 
-    private func checkCertificate(_ cert: UnsafeMutablePointer<git_cert>?, valid: Bool, host: String) -> Int32 {
+    func checkCertificate(_ cert: UnsafeMutablePointer<git_cert>?, valid: Bool, host: String) -> Int32 {
         guard let cert, cert.pointee.cert_type == GIT_CERT_HOSTKEY_LIBSSH2 else {
             // https: libgit2 already verified the chain against the system CAs; keep its verdict.
             return GIT_PASSTHROUGH.rawValue
