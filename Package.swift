@@ -47,6 +47,9 @@ let package = Package(
             "AeolusModel", "BPFKit", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // The closed loop's logic: trigger evaluation and reaction decisions (pure values).
+        .target(name: "ReactionEngine", dependencies: ["AeolusModel"]),
+
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
             "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite",
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),
+        .testTarget(name: "ReactionEngineTests", dependencies: ["ReactionEngine"]),
         .testTarget(name: "AeolusCLITests", dependencies: ["AeolusTesting"]),
     ]
 )

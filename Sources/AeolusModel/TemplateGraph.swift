@@ -162,12 +162,17 @@ public struct LabelMatcher: Sendable, Hashable, Codable {
 
     /// Whether `labels` satisfy the matcher; an absent label counts as the empty string, as in Prometheus.
     public func matches(_ labels: [String: String]) -> Bool {
+        matches(labels, regex: (op == .matches || op == .notMatches) ? try? Regex(value) : nil)
+    }
+
+    /// `matches(_:)` with the matcher's regex compiled by the caller once (hot paths).
+    public func matches(_ labels: [String: String], regex: Regex<AnyRegexOutput>?) -> Bool {
         let actual = labels[name] ?? ""
         switch op {
         case .equal: return actual == value
         case .notEqual: return actual != value
         case .matches, .notMatches:
-            let hit = (try? Regex(value)).map { actual.wholeMatch(of: $0) != nil } ?? false
+            let hit = regex.map { actual.wholeMatch(of: $0) != nil } ?? false
             return op == .matches ? hit : !hit
         }
     }
