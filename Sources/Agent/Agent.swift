@@ -128,7 +128,7 @@ public final class Agent: Sendable {
     private func reconcile(_ desired: NodeAssignment?) async {
         let node = configuration.node
         let directory = configuration.stateDirectory
-        let result = try? await kernel.run { [applier, inventory, metrics, logger] () -> NodeProbeState in
+        let result = try? await kernel.run { [applier, inventory, metrics, logger] () -> (NodeProbeState, ContinuousClock.Instant) in
             if let desired {
                 let pods: [Pod]
                 do { pods = try inventory.pods() } catch {
@@ -140,20 +140,21 @@ public final class Agent: Sendable {
                 for step in plan.steps { logger.info("\(step)") }
                 applier.apply(plan)
             }
+            let applied = ContinuousClock.now
             let state = applier.state(node: node)
             do { try state.write(toDirectory: directory) } catch {
                 metrics.countError("state")
                 logger.error("cannot write \(directory)/\(NodeProbeState.fileName): \(error)")
             }
-            return state
+            return (state, applied)
         }
-        let now = ContinuousClock.now
-        if let result {
-            metrics.setProbes(live: result.probes.filter { $0.state == .live }.count,
-                              failed: result.probes.filter { $0.state == .failed }.count)
+        let now = result?.1 ?? ContinuousClock.now
+        if let (state, _) = result {
+            metrics.setProbes(live: state.probes.filter { $0.state == .live }.count,
+                              failed: state.probes.filter { $0.state == .failed }.count)
         }
         status.withLock { status in
-            status.state = result ?? status.state
+            status.state = result?.0 ?? status.state
             status.lastReconcile = now
             if let revision = desired?.revision, status.applied[revision] == nil {
                 status.appliedRevision = revision
