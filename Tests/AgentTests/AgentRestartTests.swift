@@ -11,7 +11,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Support.aeolusBinary())
         process.arguments = ["agent"] + arguments
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         handle.seekToEndOfFile()
         process.standardOutput = handle

@@ -49,7 +49,7 @@ import Testing
     @Test func podsFileKeepsPodsWhoseNamespaceExists() throws {
         let directory = try TemporaryDirectory(prefix: "aeolus-agent-pods")
         try FileManager.default.createDirectory(atPath: directory.path("netns"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: directory.path("netns/ns-a"), contents: Data())
+        _ = FileManager.default.createFile(atPath: directory.path("netns/ns-a"), contents: Data())
         try """
         - {name: a, labels: {app: web}, netns: ns-a, interface: veth0, hostInterface: h0}
         - {name: b, namespace: shop, netns: ns-b}
