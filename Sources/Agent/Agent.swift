@@ -22,6 +22,8 @@ public final class Agent: Sendable {
     private let kernel = KernelQueue()
     private let applier: Applier
     private let status = Mutex(Status())
+    /// The pods last listed: kept when a listing fails, so a bad read detaches nothing.
+    private let lastPods = Mutex<[Pod]?>(nil)
 
     private struct Status {
         var running = false
@@ -128,13 +130,16 @@ public final class Agent: Sendable {
     private func reconcile(_ desired: NodeAssignment?) async {
         let node = configuration.node
         let directory = configuration.stateDirectory
-        let result = try? await kernel.run { [applier, inventory, metrics, logger] () -> (NodeProbeState, ContinuousClock.Instant) in
+        let result = try? await kernel.run { [applier, inventory, metrics, logger, lastPods] () -> (NodeProbeState, ContinuousClock.Instant) in
             if let desired {
                 let pods: [Pod]
-                do { pods = try inventory.pods() } catch {
+                do {
+                    pods = try inventory.pods()
+                    lastPods.withLock { $0 = pods }
+                } catch {
                     metrics.countError("inventory")
-                    logger.error("cannot list pods: \(error)")
-                    pods = []
+                    logger.error("cannot list pods (keeping the last list): \(error)")
+                    pods = lastPods.withLock { $0 } ?? []
                 }
                 let plan = AgentPlan.plan(desired: desired.probes, pods: pods, actual: applier.actual)
                 for step in plan.steps { logger.info("\(step)") }
