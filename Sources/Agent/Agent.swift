@@ -130,16 +130,16 @@ public final class Agent: Sendable {
     private func reconcile(_ desired: NodeAssignment?) async {
         let node = configuration.node
         let directory = configuration.stateDirectory
-        let result = try? await kernel.run { [applier, inventory, metrics, logger, lastPods] () -> (NodeProbeState, ContinuousClock.Instant) in
+        let result = try? await kernel.run { [self, applier, inventory, metrics, logger] () -> (NodeProbeState, ContinuousClock.Instant) in
             if let desired {
                 let pods: [Pod]
                 do {
                     pods = try inventory.pods()
-                    lastPods.withLock { $0 = pods }
+                    self.lastPods.withLock { $0 = pods }
                 } catch {
                     metrics.countError("inventory")
                     logger.error("cannot list pods (keeping the last list): \(error)")
-                    pods = lastPods.withLock { $0 } ?? []
+                    pods = self.lastPods.withLock { $0 } ?? []
                 }
                 let plan = AgentPlan.plan(desired: desired.probes, pods: pods, actual: applier.actual)
                 for step in plan.steps { logger.info("\(step)") }
