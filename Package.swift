@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: systemLibraries + [
         // Kits: the only places that touch C pointers.
@@ -50,9 +52,19 @@ let package = Package(
         // The closed loop's logic: trigger evaluation and reaction decisions (pure values).
         .target(name: "ReactionEngine", dependencies: ["AeolusModel"]),
 
+        // The node agent (AHA): pod inventory, planner, applier, adoption, state reporting.
+        .target(name: "Agent", dependencies: [
+            "BPFKit", "AeolusModel", "CurlKit",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
-            "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite",
+            "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Agent",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -70,5 +82,6 @@ let package = Package(
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),
         .testTarget(name: "ReactionEngineTests", dependencies: ["ReactionEngine"]),
         .testTarget(name: "AeolusCLITests", dependencies: ["AeolusTesting"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "BPFKit", "AeolusModel", "AeolusTesting", "Compiler"]),
     ]
 )

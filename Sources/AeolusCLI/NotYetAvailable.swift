@@ -17,11 +17,6 @@ struct DictatorCommand: NotYetAvailable {
         commandName: "dictator", abstract: "Run the dictator (AHD): the GitOps reconciler.")
 }
 
-struct AgentCommand: NotYetAvailable {
-    static let configuration = CommandConfiguration(
-        commandName: "agent", abstract: "Run the agent (AHA): loads and attaches probes on this node.")
-}
-
 struct CollectorCommand: NotYetAvailable {
     static let configuration = CommandConfiguration(
         commandName: "collector", abstract: "Run the collector (AHC): eBPF maps to metrics.")

@@ -1,0 +1,56 @@
+import Agent
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `aeolus agent`: the node agent (AHA). Loads, attaches, adopts and reports probes.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run the agent (AHA): loads and attaches probes on this node.",
+        discussion: """
+        With --assignments FILE the agent runs standalone from a local desired-set file (JSON or \
+        YAML), re-read when it changes. Pods are the named network namespaces (/run/netns), or the \
+        entries of --pods FILE. Probes stay attached when the agent stops; a restarted agent \
+        adopts them. Serves /metrics and /healthz on --listen. Stops on SIGTERM or SIGINT.
+        """)
+
+    @Option(help: "This node's name.")
+    var node: String
+
+    @Option(help: "The dictator's URL (agent protocol).")
+    var dictator: String?
+
+    @Option(help: "A local desired-set file (standalone mode).")
+    var assignments: String?
+
+    @Option(help: "The bpffs mount.")
+    var bpffs = "/sys/fs/bpf"
+
+    @Option(help: "Where probe records and probes.json are kept.")
+    var stateDir = "/var/lib/aeolus/agent"
+
+    @Option(help: "Pods file: a list of {name, namespace, labels, netns, interface, hostInterface}.")
+    var pods: String?
+
+    @Option(help: "host:port for /metrics and /healthz; 'none' to serve nothing.")
+    var listen = "127.0.0.1:9465"
+
+    @Option(help: "Seconds between reconcile passes (pods re-listed, state rewritten).")
+    var interval: Double = 1
+
+    var options: AgentCommandOptions {
+        AgentCommandOptions(node: node, dictator: dictator, assignments: assignments, bpffs: bpffs,
+                            stateDirectory: stateDir, podsFile: pods, listen: listen == "none" ? nil : listen,
+                            interval: .milliseconds(Int64(interval * 1000)))
+    }
+
+    func validate() throws {
+        do { try options.validate() } catch { throw ValidationError("\(error)") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        try await AgentService.run(options)
+    }
+}
