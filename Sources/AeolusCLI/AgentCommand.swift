@@ -9,8 +9,9 @@ struct AgentCommand: AsyncParsableCommand {
         commandName: "agent",
         abstract: "Run the agent (AHA): loads and attaches probes on this node.",
         discussion: """
-        With --assignments FILE the agent runs standalone from a local desired-set file (JSON or \
-        YAML), re-read when it changes. Pods are the named network namespaces (/run/netns), or the \
+        With --dictator URL the agent registers (with its --label values), follows its node's \
+        assignment and reports what is live. With --assignments FILE it runs standalone from a \
+        local desired-set file (JSON or YAML), re-read when it changes. Pods are the named network namespaces (/run/netns), or the \
         entries of --pods FILE. Probes stay attached when the agent stops; a restarted agent \
         adopts them. Serves /metrics and /healthz on --listen. Stops on SIGTERM or SIGINT.
         """)
@@ -20,6 +21,12 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Option(help: "The dictator's URL (agent protocol).")
     var dictator: String?
+
+    @Option(help: "A file holding the dictator's bearer token.")
+    var tokenFile: String?
+
+    @Option(name: .customLong("label"), help: "A node label, key=value (repeatable); node selectors match these.")
+    var labels: [String] = []
 
     @Option(help: "A local desired-set file (standalone mode).")
     var assignments: String?
@@ -42,15 +49,28 @@ struct AgentCommand: AsyncParsableCommand {
     var options: AgentCommandOptions {
         AgentCommandOptions(node: node, dictator: dictator, assignments: assignments, bpffs: bpffs,
                             stateDirectory: stateDir, podsFile: pods, listen: listen == "none" ? nil : listen,
-                            interval: .milliseconds(Int64(interval * 1000)))
+                            interval: .milliseconds(Int64(interval * 1000)),
+                            labels: Dictionary(labels.map(Self.label), uniquingKeysWith: { _, last in last }))
+    }
+
+    static func label(_ text: String) -> (String, String) {
+        let parts = text.split(separator: "=", maxSplits: 1)
+        return (String(parts.first ?? ""), parts.count > 1 ? String(parts[1]) : "")
     }
 
     func validate() throws {
+        for label in labels where !label.contains("=") {
+            throw ValidationError("--label '\(label)': expected key=value")
+        }
         do { try options.validate() } catch { throw ValidationError("\(error)") }
     }
 
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var options = options
+        if let tokenFile {
+            options.token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         try await AgentService.run(options)
     }
 }

@@ -10,6 +10,8 @@ public enum AgentError: Error, Sendable, Equatable, CustomStringConvertible {
     case stateUnwritable(path: String, reason: String)
     /// Command-line options do not fit together.
     case invalidOptions(String)
+    /// The dictator answered with an error, or could not be reached.
+    case dictator(String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum AgentError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .objectUnavailable(probe, reason): return "probe \(probe): object unavailable: \(reason)"
         case let .unsupportedAttachment(message): return "cannot attach: \(message)"
         case let .stateUnwritable(path, reason): return "cannot write \(path): \(reason)"
+        case let .dictator(message): return "dictator: \(message)"
         case let .invalidOptions(message): return "invalid options: \(message)"
         }
     }

@@ -22,11 +22,16 @@ public struct AgentCommandOptions: Sendable, Hashable {
     public var listen: String?
     /// The reconcile interval.
     public var interval: Duration
+    /// The bearer token for the dictator, if it wants one.
+    public var token: String?
+    /// The node's labels, registered with the dictator (policies' node selectors match them).
+    public var labels: [String: String]
 
     /// Creates options.
     public init(node: String, dictator: String? = nil, assignments: String? = nil, bpffs: String = "/sys/fs/bpf",
                 stateDirectory: String = "/var/lib/aeolus/agent", podsFile: String? = nil,
-                listen: String? = "127.0.0.1:9465", interval: Duration = .seconds(1)) {
+                listen: String? = "127.0.0.1:9465", interval: Duration = .seconds(1), token: String? = nil,
+                labels: [String: String] = [:]) {
         self.node = node
         self.dictator = dictator
         self.assignments = assignments
@@ -35,6 +40,8 @@ public struct AgentCommandOptions: Sendable, Hashable {
         self.podsFile = podsFile
         self.listen = listen
         self.interval = interval
+        self.token = token
+        self.labels = labels
     }
 
     /// Checks that exactly one desired source is given and `listen` is `host:port`.
@@ -42,7 +49,10 @@ public struct AgentCommandOptions: Sendable, Hashable {
         switch (dictator, assignments) {
         case (nil, nil): throw AgentError.invalidOptions("give --dictator URL or --assignments FILE")
         case (.some, .some): throw AgentError.invalidOptions("give either --dictator or --assignments, not both")
-        case (.some, nil): throw AgentError.invalidOptions("--dictator: the agent protocol is not available in this build yet; use --assignments FILE")
+        case (.some(let url), nil):
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw AgentError.invalidOptions("--dictator '\(url)': expected an http:// or https:// URL")
+            }
         case (nil, .some): break
         }
         if let listen { _ = try Self.hostPort(listen) }
@@ -64,26 +74,81 @@ public enum AgentService {
     public static func run(_ options: AgentCommandOptions, logger: Logger = Logger(label: "aeolus.agent")) async throws {
         try options.validate()
         let agent = makeAgent(options, logger: logger)
-        let loop = AgentLoop(agent: agent)
+        var services: [any Service] = [AgentLoop(agent: agent)]
+        if let client = dictatorClient(options) {
+            services.append(StateReporter(agent: agent, client: client, logger: logger))
+        }
         if let listen = options.listen {
             let (host, port) = try AgentCommandOptions.hostPort(listen)
             let app = Application(router: AgentHTTPServer.router(for: agent),
                                   configuration: .init(address: .hostname(host, port: port), serverName: "aeolus-agent"),
-                                  services: [loop], logger: logger)
+                                  services: services, logger: logger)
             try await app.runService()
         } else {
-            let group = ServiceGroup(configuration: .init(services: [loop], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
     }
 
-    /// The agent `options` describe (standalone: assignment file + network-namespace pods).
+    /// The agent `options` describe: the dictator's watch, or an assignment file; network-namespace pods.
     public static func makeAgent(_ options: AgentCommandOptions, logger: Logger) -> Agent {
         let configuration = AgentConfiguration(node: options.node, bpffs: options.bpffs,
                                                stateDirectory: options.stateDirectory, interval: options.interval)
+        let inventory = NetnsPodInventory(podsFile: options.podsFile)
+        if let client = dictatorClient(options) {
+            return Agent(configuration: configuration, desired: DictatorDesiredSource(client: client, logger: logger),
+                         inventory: inventory,
+                         objects: DictatorObjectSource(client: client, directory: options.stateDirectory + "/objects"),
+                         logger: logger)
+        }
         let source = AssignmentFile(path: options.assignments ?? "", node: options.node, logger: logger)
-        return Agent(configuration: configuration, desired: source,
-                     inventory: NetnsPodInventory(podsFile: options.podsFile), logger: logger)
+        return Agent(configuration: configuration, desired: source, inventory: inventory, logger: logger)
+    }
+
+    /// The dictator client when `options` name a dictator.
+    static func dictatorClient(_ options: AgentCommandOptions) -> DictatorClient? {
+        guard let url = options.dictator else { return nil }
+        let registration = AgentRegistration(node: options.node, labels: options.labels,
+                                             kernelVersion: KernelInfo.release, hooks: Hook.supported)
+        return DictatorClient(baseURL: url, token: options.token, registration: registration)
+    }
+}
+
+/// Reports the agent's actual state to the dictator: at once when it changes, and every 10 s
+/// anyway, so that the dictator can tell a live agent from a lost one.
+struct StateReporter: Service {
+    let agent: Agent
+    let client: DictatorClient
+    let logger: Logger
+
+    func run() async throws {
+        var last: NodeProbeState?
+        var lastSent = ContinuousClock.now
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if let state = agent.state {
+                let changed = last.map { $0.probes != state.probes } ?? true
+                if changed || ContinuousClock.now - lastSent > .seconds(10) {
+                    do {
+                        try await client.report(state)
+                        last = state
+                        lastSent = .now
+                    } catch {
+                        logger.warning("state report: \(error)")
+                    }
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+}
+
+/// Facts about the running kernel.
+enum KernelInfo {
+    /// `uname -r`.
+    static var release: String {
+        var name = utsname()
+        uname(&name)
+        return withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }
 

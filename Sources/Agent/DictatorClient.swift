@@ -1,0 +1,167 @@
+import AeolusModel
+import CurlKit
+import Crypto
+import Foundation
+import Logging
+
+/// The agent's side of the agent API (`AgentAPI`): registration, the assignment watch, objects by
+/// digest and state reports, over libcurl with a bearer token.
+public struct DictatorClient: Sendable {
+    /// The dictator's base URL, e.g. `http://127.0.0.1:9460`.
+    public let baseURL: String
+    /// What this agent registers as.
+    public let registration: AgentRegistration
+    private let http: HTTPClient
+
+    /// A client for `baseURL` with `token` (nil: no auth) registering as `registration`.
+    public init(baseURL: String, token: String?, registration: AgentRegistration, tls: TLSOptions = TLSOptions()) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.registration = registration
+        self.http = HTTPClient(tls: tls, bearerToken: token)
+    }
+
+    private var node: String { registration.node }
+
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
+    /// Registers the node; returns its current assignment.
+    public func register() async throws -> NodeAssignment {
+        let body = try Self.encoder().encode(registration)
+        let response = try await http.send(HTTPRequest(method: .post, url: baseURL + AgentAPI.agents,
+                                                       headers: ["Content-Type": "application/json"],
+                                                       body: [UInt8](body), timeout: .seconds(10)))
+        try Self.check(response, "register")
+        return try Self.decoder().decode(NodeAssignment.self, from: Data(response.body))
+    }
+
+    /// Watches the node's assignment from `revision` on; each line is a whole assignment.
+    public func watch(after revision: Int64) async throws -> AsyncThrowingStream<NodeAssignment, Error> {
+        let url = baseURL + AgentAPI.assignment(node: node) + "?watch=1&revision=\(revision)"
+        let (head, lines) = try await http.lines(HTTPRequest(url: url, connectTimeout: .seconds(5)))
+        guard head.status == 200 else {
+            throw AgentError.dictator("watch \(url): HTTP \(head.status)")
+        }
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for try await line in lines where !line.isEmpty {
+                        continuation.yield(try Self.decoder().decode(NodeAssignment.self, from: Data(line)))
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Fetches an object by digest (blocking: called on the agent's kernel thread) and checks it.
+    public func object(digest: String) throws -> [UInt8] {
+        let response = try http.sendBlocking(HTTPRequest(url: baseURL + AgentAPI.object(digest: digest), timeout: .seconds(30)))
+        try Self.check(response, "fetch object \(digest)")
+        let actual = "sha256:" + SHA256.hash(data: response.body).map { String(format: "%02x", $0) }.joined()
+        guard actual == digest else {
+            throw AgentError.dictator("object \(digest): the dictator sent bytes whose digest is \(actual)")
+        }
+        return response.body
+    }
+
+    /// Reports the node's actual state.
+    public func report(_ state: NodeProbeState) async throws {
+        let body = try Self.encoder().encode(state)
+        let response = try await http.send(HTTPRequest(method: .put, url: baseURL + AgentAPI.state(node: node),
+                                                       headers: ["Content-Type": "application/json"],
+                                                       body: [UInt8](body), timeout: .seconds(10)))
+        try Self.check(response, "report state")
+    }
+
+    private static func check(_ response: HTTPResponse, _ what: String) throws {
+        guard (200..<300).contains(response.status) else {
+            throw AgentError.dictator("\(what): HTTP \(response.status) \(String(decoding: response.body.prefix(300), as: UTF8.self))")
+        }
+    }
+}
+
+/// The dictator's watch as the agent's desired source: registers, takes the current assignment,
+/// then follows the watch; after a dropped connection it reconnects from the last revision it saw
+/// (with backoff), so no change is lost or applied twice.
+public struct DictatorDesiredSource: DesiredSource {
+    let client: DictatorClient
+    let logger: Logger
+
+    /// A source following `client`'s node.
+    public init(client: DictatorClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func assignments() -> AsyncThrowingStream<NodeAssignment, Error> {
+        let (stream, continuation) = AsyncThrowingStream<NodeAssignment, Error>.makeStream(bufferingPolicy: .bufferingNewest(4))
+        let task = Task { [client, logger] in
+            var revision: Int64 = -1
+            var backoff = Duration.milliseconds(200)
+            while !Task.isCancelled {
+                do {
+                    let current = try await client.register()
+                    if current.revision > revision {
+                        revision = current.revision
+                        continuation.yield(current)
+                    }
+                    backoff = .milliseconds(200)
+                    for try await assignment in try await client.watch(after: revision) where assignment.revision > revision {
+                        revision = assignment.revision
+                        continuation.yield(assignment)
+                    }
+                } catch is CancellationError {
+                    break
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.warning("dictator watch: \(error); reconnecting in \(backoff)")
+                }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+}
+
+/// Objects fetched from the dictator by digest, kept in `<state-dir>/objects/` so a restarted
+/// agent does not fetch them again. Local files (`objectPath`) still work.
+public struct DictatorObjectSource: ObjectSource {
+    let client: DictatorClient
+    let directory: String
+
+    /// A source caching under `directory`.
+    public init(client: DictatorClient, directory: String) {
+        self.client = client
+        self.directory = directory
+    }
+
+    public func object(for probe: ProbeAssignment) throws -> [UInt8] {
+        if probe.objectPath != nil { return try FileObjectSource().object(for: probe) }
+        let path = "\(directory)/\(probe.digest.replacingOccurrences(of: ":", with: "-")).o"
+        if let data = FileManager.default.contents(atPath: path) {
+            let bytes = [UInt8](data)
+            if "sha256:" + SHA256.hash(data: bytes).map({ String(format: "%02x", $0) }).joined() == probe.digest { return bytes }
+        }
+        let bytes = try client.object(digest: probe.digest)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return bytes
+    }
+}
