@@ -62,6 +62,12 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // `aeolus demo`: a one-machine cluster, the components as processes, and the story.
+        .target(name: "Demo", dependencies: [
+            "AeolusModel", "GitKit", "CurlKit",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
             "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Agent",
