@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: systemLibraries + [
         // Kits: the only places that touch C pointers.
@@ -47,6 +49,15 @@ let package = Package(
             "AeolusModel", "BPFKit", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // The collector (AHC): receivers (eBPF maps) -> processors -> exporters (remote write, /metrics).
+        .target(name: "Collector", dependencies: [
+            "AeolusModel", "BPFKit", "CurlKit", "RemoteWrite",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
             "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite",
@@ -64,6 +75,10 @@ let package = Package(
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"]),
         .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
+        .testTarget(name: "CollectorTests", dependencies: [
+            "Collector", "AeolusModel", "BPFKit", "RemoteWrite", "AeolusTesting",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),
     ]
 )
