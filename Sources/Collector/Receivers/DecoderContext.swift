@@ -40,7 +40,7 @@ public struct DecoderContext: Sendable {
     public static let systemInterfaceName: @Sendable (Int) -> String? = { index in
         var buffer = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
         guard index > 0, if_indextoname(UInt32(index), &buffer) != nil else { return nil }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(nulTerminated: buffer)
     }
 
     /// The kernel's drop reasons from BTF, nil when the kernel has no BTF for them.

@@ -133,7 +133,7 @@ public struct LabelDecoder: Sendable {
         }
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         guard inet_ntop(family, bytes.baseAddress, &buffer, socklen_t(buffer.count)) != nil else { return "" }
-        return String(cString: buffer)
+        return String(nulTerminated: buffer)
     }
 }
 
@@ -148,6 +148,11 @@ public struct LabelDecoderError: Error, Sendable, CustomStringConvertible {
 }
 
 extension String {
+    /// The text of a C character buffer up to its first NUL.
+    init(nulTerminated buffer: [CChar]) {
+        self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The string with leading zeros up to `width` characters.
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
