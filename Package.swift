@@ -80,5 +80,6 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),
+        .testTarget(name: "AeolusCLITests", dependencies: ["AeolusTesting"]),
     ]
 )

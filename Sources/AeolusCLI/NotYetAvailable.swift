@@ -27,21 +27,6 @@ struct CollectorCommand: NotYetAvailable {
         commandName: "collector", abstract: "Run the collector (AHC): eBPF maps to metrics.")
 }
 
-struct CheckCommand: NotYetAvailable {
-    static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Validate and compile a config repository.")
-}
-
-struct DiffCommand: NotYetAvailable {
-    static let configuration = CommandConfiguration(
-        commandName: "diff", abstract: "Show what would change between two revisions.")
-}
-
-struct GraphCommand: NotYetAvailable {
-    static let configuration = CommandConfiguration(
-        commandName: "graph", abstract: "Draw the template graph.")
-}
-
 struct StatusCommand: NotYetAvailable {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show nodes, probes and reactions as the dictator sees them.")

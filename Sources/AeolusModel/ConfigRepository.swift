@@ -23,6 +23,9 @@ public struct ConfigRepository: Sendable, Equatable {
     public var policies: [ProbePolicy]
     /// Where the fields of each document sit.
     public var sourceMaps: [DocumentID: SourceMap]
+    /// Template folders whose template could not be decoded, so that what names them is told why
+    /// it is skipped rather than that the template does not exist.
+    public var brokenTemplates: Set<String> = []
 
     /// Creates a repository from values (tests, or documents from elsewhere).
     public init(settings: RepoSettings = RepoSettings(), templates: [String: Template] = [:], graph: TemplateGraph = TemplateGraph(),
@@ -91,6 +94,8 @@ public struct ConfigRepository: Sendable, Equatable {
             let parts = path.dropFirst(Layout.templates.count).split(separator: "/")
             return parts.count >= 2 ? String(parts[0]) : nil
         })
+        repo.brokenTemplates = folders
+        defer { repo.brokenTemplates.subtract(repo.templates.keys) }
         for folder in folders.sorted() {
             let base = "\(Layout.templates)\(folder)/"
             let file = base + Layout.templateFile

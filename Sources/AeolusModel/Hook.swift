@@ -52,7 +52,7 @@ public enum Hook: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// One BPF program of a template: the function name in the object and where it attaches.
-public struct ProgramSpec: Sendable, Hashable, Codable {
+public struct TemplateProgram: Sendable, Hashable, Codable {
     /// The program's function name in the object file.
     public var name: String
     /// The attach point kind.
@@ -60,11 +60,24 @@ public struct ProgramSpec: Sendable, Hashable, Codable {
     /// The tracepoint (`tcp/tcp_retransmit_skb`), BTF tracepoint or function; for tc/xdp an
     /// optional interface name (by default the selected pods' interfaces); for cgroup_skb an optional cgroup path.
     public var target: String?
+    /// For tc and XDP: which end of a pod's veth pair the program attaches to.
+    public var attachTo: InterfaceSide
 
     /// Creates a program spec.
-    public init(name: String, hook: Hook, target: String? = nil) {
+    public init(name: String, hook: Hook, target: String? = nil, attachTo: InterfaceSide = .pod) {
         self.name = name
         self.hook = hook
         self.target = target
+        self.attachTo = attachTo
     }
+}
+
+/// The end of a pod's veth pair a tc or XDP program attaches to. Directions are the attached
+/// interface's own: `ingress` on the pod side is what the pod receives; on the host side it is
+/// what the pod sends.
+public enum InterfaceSide: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The interface inside the pod's network namespace (its `eth0`).
+    case pod
+    /// The host end of the pod's veth pair.
+    case host
 }

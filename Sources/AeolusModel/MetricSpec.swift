@@ -22,10 +22,13 @@ public struct MetricSpec: Sendable, Hashable, Codable {
     public var valueSize: Int
     /// Whether the map is per-CPU (the collector sums the CPUs' values).
     public var perCPU: Bool
+    /// Factor applied to each value (e.g. 0.000001 for a map that counts microseconds and a
+    /// metric in seconds).
+    public var scale: Double
 
     /// Creates a metric spec.
     public init(name: String, type: Kind, help: String = "", map: String, labels: [LabelSpec] = [],
-                buckets: HistogramBuckets? = nil, valueSize: Int = 8, perCPU: Bool = false) {
+                buckets: HistogramBuckets? = nil, valueSize: Int = 8, perCPU: Bool = false, scale: Double = 1) {
         self.name = name
         self.type = type
         self.help = help
@@ -34,10 +37,11 @@ public struct MetricSpec: Sendable, Hashable, Codable {
         self.buckets = buckets
         self.valueSize = valueSize
         self.perCPU = perCPU
+        self.scale = scale
     }
 
-    /// The total size of the map key.
-    public var keySize: Int { labels.reduce(0) { $0 + $1.size } }
+    /// The total size of the map key: every label and the padding after it.
+    public var keySize: Int { labels.reduce(0) { $0 + $1.size + $1.padding } }
 
     /// The labels an event of this metric carries: the key's labels (without a histogram's bucket
     /// label) plus the labels every collector adds (`implicitLabels`).
@@ -58,12 +62,15 @@ public struct LabelSpec: Sendable, Hashable, Codable {
     public var size: Int
     /// Decoders applied in order (e.g. `inet_ip`, `port`, `static_map`).
     public var decoders: [DecoderSpec]
+    /// Bytes of padding after this field in the key (C struct alignment), skipped when decoding.
+    public var padding: Int
 
     /// Creates a label spec.
-    public init(name: String, size: Int, decoders: [DecoderSpec] = []) {
+    public init(name: String, size: Int, decoders: [DecoderSpec] = [], padding: Int = 0) {
         self.name = name
         self.size = size
         self.decoders = decoders
+        self.padding = padding
     }
 }
 
@@ -82,8 +89,11 @@ public struct DecoderSpec: Sendable, Hashable, Codable {
 
     /// Decoder names the collector provides (ebpf_exporter's set plus `port`); the validator checks against it.
     public static let standardNames: Set<String> = [
+        // ebpf_exporter's set
         "uint", "hex", "string", "inet_ip", "port", "ifname", "static_map", "regexp", "errno", "syscall",
         "ksym", "kstack", "dname", "majorminor", "cgroup", "pci_vendor", "pci_device", "pci_class", "pci_subclass",
+        // container networking
+        "ip_protocol", "ethertype", "tcp_state", "drop_reason", "dns_rcode", "dns_qtype", "pod", "namespace",
     ]
 }
 

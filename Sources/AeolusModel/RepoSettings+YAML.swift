@@ -25,12 +25,18 @@ extension NodeDecoder {
         header(fields, kind: "RepoSettings")
         var settings = RepoSettings()
         guard let specField = fields["spec"] else { return settings }
-        guard let spec = mapping(specField, known: ["statusBranch", "allowedHooks", "helpers", "limits", "reactionDefaults"])
+        guard let spec = mapping(specField, known: ["statusBranch", "include", "allowedHooks", "helpers", "limits", "reactionDefaults"])
         else { return nil }
         if let f = spec["statusBranch"], let branch = nonEmptyString(f) {
             if branch.contains(" ") || branch.hasPrefix("/") || branch.hasSuffix("/") || branch.contains("..") {
                 error(f, "\"\(branch)\" is not a valid branch name")
             } else { settings.statusBranch = branch }
+        }
+        if let f = spec["include"], let list = stringList(f) {
+            for folder in list where folder.hasPrefix("/") || folder.split(separator: "/").contains("..") {
+                error(f, "include folder \"\(folder)\" must be a path inside the repository")
+            }
+            settings.include = list.filter { !$0.hasPrefix("/") && !$0.split(separator: "/").contains("..") }
         }
         if let f = spec["allowedHooks"], let list = sequence(f) {
             settings.allowedHooks = list.compactMap { element in

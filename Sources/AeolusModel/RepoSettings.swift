@@ -11,35 +11,68 @@ public struct RepoSettings: Sendable, Hashable, Codable {
     public var limits: Limits
     /// ttl, cooldown and maxActive for edges that set none.
     public var reactionDefaults: EdgeDefaults
+    /// Repository folders of shared headers, passed to clang as `-I` for every template.
+    public var include: [String]
 
     /// Creates settings; every argument has the default a missing `aeolus.yaml` gives.
     public init(statusBranch: String = "aeolus/status", allowedHooks: [Hook] = Hook.supported,
                 helpers: HelperPolicy = HelperPolicy(), limits: Limits = Limits(),
-                reactionDefaults: EdgeDefaults = EdgeDefaults()) {
+                reactionDefaults: EdgeDefaults = EdgeDefaults(), include: [String] = []) {
         self.statusBranch = statusBranch
         self.allowedHooks = allowedHooks
         self.helpers = helpers
         self.limits = limits
         self.reactionDefaults = reactionDefaults
+        self.include = include
     }
 }
 
-/// Which BPF helpers templates may call: a forbidden helper is always refused; when `allow` is not
-/// empty, only the helpers it lists are accepted. Names may be written with or without `bpf_`.
+/// Which BPF helpers templates may call. A helper is permitted when it is in the built-in list
+/// of observing helpers (`defaultAllowed`) or in `allow`, and not in `forbid`. Anything else — and
+/// in particular every helper that writes memory, changes return values, signals processes or
+/// drives the BPF syscall — is refused unless the repository names it in `allow`, where reviewers
+/// see it. Names may be written with or without `bpf_`.
 public struct HelperPolicy: Sendable, Hashable, Codable {
-    /// If not empty, the only helpers allowed.
+    /// Helpers permitted in addition to `defaultAllowed`.
     public var allow: [String]
-    /// Helpers never allowed.
+    /// Helpers refused even when otherwise permitted.
     public var forbid: [String]
 
     /// Helpers a monitoring probe must not call: they write user memory, change return values,
-    /// send signals or run BPF commands.
+    /// send signals or run BPF commands. Refused by default (they are not in `defaultAllowed`);
+    /// listed so that `forbid` also names them explicitly.
     public static let defaultForbidden = [
         "bpf_probe_write_user", "bpf_override_return", "bpf_send_signal", "bpf_send_signal_thread", "bpf_sys_bpf",
         "bpf_sys_close",
     ]
 
-    /// Creates a policy (by default: nothing listed as allowed, the dangerous helpers forbidden).
+    /// Helpers a monitoring probe may call without the repository saying so: map access, time,
+    /// packet and socket reads, ring buffers. None writes packets, user memory or other
+    /// processes' state.
+    public static let defaultAllowed: Set<String> = [
+        "map_lookup_elem", "map_update_elem", "map_delete_elem",
+        "map_push_elem", "map_pop_elem", "map_peek_elem", "map_lookup_percpu_elem",
+        "for_each_map_elem", "loop", "tail_call",
+        "ktime_get_ns", "ktime_get_boot_ns", "ktime_get_coarse_ns", "ktime_get_tai_ns",
+        "jiffies64", "get_smp_processor_id", "get_numa_node_id", "get_prandom_u32",
+        "get_current_pid_tgid", "get_current_uid_gid", "get_current_comm",
+        "get_current_cgroup_id", "get_current_ancestor_cgroup_id",
+        "skb_load_bytes", "skb_load_bytes_relative", "get_hash_recalc",
+        "get_cgroup_classid", "skb_cgroup_id", "skb_ancestor_cgroup_id",
+        "sk_cgroup_id", "sk_ancestor_cgroup_id", "get_socket_cookie", "get_socket_uid",
+        "get_netns_cookie", "sk_fullsock", "tcp_sock", "get_listener_sock",
+        "skc_to_tcp_sock", "skc_to_tcp6_sock", "skc_to_udp6_sock",
+        "skc_to_tcp_timewait_sock", "skc_to_tcp_request_sock",
+        "xdp_load_bytes", "xdp_get_buff_len", "csum_diff",
+        "ringbuf_output", "ringbuf_reserve", "ringbuf_submit", "ringbuf_discard",
+        "ringbuf_query", "perf_event_output", "skb_output", "xdp_output",
+        "probe_read_kernel", "probe_read_kernel_str", "get_func_ip",
+        "get_func_arg", "get_func_arg_cnt", "get_func_ret",
+        "snprintf", "strncmp", "spin_lock", "spin_unlock",
+        "get_current_task", "get_current_task_btf",
+    ]
+
+    /// Creates a policy (by default: the built-in list, the dangerous helpers named as forbidden).
     public init(allow: [String] = [], forbid: [String] = HelperPolicy.defaultForbidden) {
         self.allow = allow
         self.forbid = forbid
@@ -49,7 +82,7 @@ public struct HelperPolicy: Sendable, Hashable, Codable {
     public func permits(_ helper: String) -> Bool {
         let name = Self.normalized(helper)
         if forbid.contains(where: { Self.normalized($0) == name }) { return false }
-        return allow.isEmpty || allow.contains { Self.normalized($0) == name }
+        return Self.defaultAllowed.contains(name) || allow.contains { Self.normalized($0) == name }
     }
 
     static func normalized(_ name: String) -> String { name.hasPrefix("bpf_") ? String(name.dropFirst(4)) : name }

@@ -211,7 +211,10 @@ public struct RepositoryValidator: Sendable {
     // MARK: Messages
 
     private func unknownTemplate(_ name: String, in repo: ConfigRepository) -> String {
-        "no template \"\(name)\" in templates/" + Suggestion.hint(for: name, in: repo.templates.keys.sorted())
+        if repo.brokenTemplates.contains(name) {
+            return "template \"\(name)\" has errors (see templates/\(name)/) and is skipped at this revision"
+        }
+        return "no template \"\(name)\" in templates/" + Suggestion.hint(for: name, in: repo.templates.keys.sorted())
     }
 
     private func noSuchLabel(_ label: String, edge: Edge, labels: Set<String>) -> String {

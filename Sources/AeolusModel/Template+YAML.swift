@@ -83,8 +83,8 @@ extension NodeDecoder {
         }
     }
 
-    func program(_ field: YAMLField) -> ProgramSpec? {
-        guard let fields = mapping(field, known: ["name", "hook", "direction", "target"]) else { return nil }
+    func program(_ field: YAMLField) -> TemplateProgram? {
+        guard let fields = mapping(field, known: ["name", "hook", "direction", "target", "attachTo"]) else { return nil }
         let name = fields.required("name").flatMap { identifier($0, what: "program name") }
         let direction = fields["direction"].flatMap(string)
         var hook: Hook?
@@ -106,8 +106,15 @@ extension NodeDecoder {
             error(at: field.node, path: field.childPath("target"),
                   "hook \(hook.rawValue) needs a target (e.g. tcp/tcp_retransmit_skb)")
         }
+        var side = InterfaceSide.pod
+        if let f = fields["attachTo"], let chosen = choice(f, InterfaceSide.self, what: "interface side") {
+            if let hook, !hook.attachesToInterfaces {
+                error(f, "\"attachTo\" applies only to hooks on interfaces (tc, xdp)")
+            }
+            side = chosen
+        }
         guard let name, let hook else { return nil }
-        return ProgramSpec(name: name, hook: hook, target: target)
+        return TemplateProgram(name: name, hook: hook, target: target, attachTo: side)
     }
 
     func parameter(_ field: YAMLField) -> ParameterSpec? {
@@ -157,7 +164,7 @@ extension NodeDecoder {
     }
 
     func metric(_ field: YAMLField) -> MetricSpec? {
-        guard let fields = mapping(field, known: ["name", "type", "help", "map", "labels", "buckets", "valueSize", "perCPU"])
+        guard let fields = mapping(field, known: ["name", "type", "help", "map", "labels", "buckets", "valueSize", "perCPU", "scale"])
         else { return nil }
         let name = fields.required("name").flatMap(metricName)
         let type = fields.required("type").flatMap { choice($0, MetricSpec.Kind.self, what: "metric type") }
@@ -172,6 +179,9 @@ extension NodeDecoder {
             if size == 4 || size == 8 { spec.valueSize = size } else { error(f, "valueSize must be 4 or 8, found \(size)") }
         }
         if let f = fields["perCPU"] { spec.perCPU = bool(f) ?? false }
+        if let f = fields["scale"], let scale = number(f) {
+            if scale.isFinite, scale != 0 { spec.scale = scale } else { error(f, "scale must be a finite, non-zero number") }
+        }
         if let f = fields["buckets"] {
             if type != .histogram {
                 error(f, "\"buckets\" applies only to histogram metrics")
@@ -203,14 +213,15 @@ extension NodeDecoder {
     }
 
     func label(_ field: YAMLField) -> LabelSpec? {
-        guard let fields = mapping(field, known: ["name", "size", "decoders"]) else { return nil }
+        guard let fields = mapping(field, known: ["name", "size", "padding", "decoders"]) else { return nil }
         let name = fields.required("name").flatMap { identifier($0, what: "label name") }
         if let name, name.hasPrefix("__") { error(fields["name"]!, "label names starting with __ are reserved") }
         let size = fields.required("size").flatMap { integer($0, Int.self, minimum: 1) }
         var decoders: [DecoderSpec] = []
         if let f = fields["decoders"], let list = sequence(f) { decoders = list.compactMap(decoder) }
+        let padding = fields["padding"].flatMap { integer($0, Int.self, minimum: 0) } ?? 0
         guard let name, let size else { return nil }
-        return LabelSpec(name: name, size: size, decoders: decoders)
+        return LabelSpec(name: name, size: size, decoders: decoders, padding: padding)
     }
 
     /// `inet_ip` or `{name: static_map, args: {"1": tcp}}`.

@@ -10,7 +10,7 @@ public struct Template: Sendable, Hashable, Codable {
     /// The source text, when the loader found the file.
     public var sourceText: String?
     /// The programs to attach.
-    public var programs: [ProgramSpec]
+    public var programs: [TemplateProgram]
     /// The typed parameters.
     public var parameters: [ParameterSpec]
     /// How the collector reads the maps.
@@ -20,7 +20,7 @@ public struct Template: Sendable, Hashable, Codable {
 
     /// Creates a template.
     public init(name: String, description: String = "", source: String = "probe.bpf.c", sourceText: String? = nil,
-                programs: [ProgramSpec] = [], parameters: [ParameterSpec] = [], metrics: [MetricSpec] = [],
+                programs: [TemplateProgram] = [], parameters: [ParameterSpec] = [], metrics: [MetricSpec] = [],
                 maps: [MapOverride] = []) {
         self.name = name
         self.description = description

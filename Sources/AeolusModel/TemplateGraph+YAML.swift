@@ -40,7 +40,7 @@ extension TemplateGraph {
 
 extension SourceMap {
     /// Keeps only the elements `keeping` (old indices, ascending) of the list at `list`, renumbered 0, 1, 2...
-    mutating func renumber(list: String, keeping: [Int]) {
+    public mutating func renumber(list: String, keeping: [Int]) {
         let newIndex = Dictionary(uniqueKeysWithValues: keeping.enumerated().map { ($1, $0) })
         var result: [String: Position] = [:]
         for (path, position) in positions {
@@ -58,7 +58,7 @@ extension SourceMap {
 
 extension NodeDecoder {
     func edge(_ field: YAMLField, defaults: EdgeDefaults) -> Edge? {
-        guard let fields = mapping(field, known: ["from", "when", "deploy", "with", "on", "ttl", "cooldown", "maxActive",
+        guard let fields = mapping(field, known: ["name", "from", "when", "deploy", "with", "on", "ttl", "cooldown", "maxActive",
                                                   "allowCycle", "clearOnResolve"]) else { return nil }
         let from = fields.required("from").flatMap(nonEmptyString)
         let deploy = fields.required("deploy").flatMap(nonEmptyString)
@@ -77,6 +77,7 @@ extension NodeDecoder {
         guard let from, let deploy, let when else { return nil }
         var edge = Edge(from: from, when: when, deploy: deploy, with: bindings, on: placement,
                         ttl: defaults.ttl, cooldown: defaults.cooldown, maxActive: defaults.maxActive)
+        if let f = fields["name"], let name = nonEmptyString(f) { edge.name = name }
         if let f = fields["ttl"], let ttl = timeSpan(f) {
             if ttl.nanoseconds == 0 { error(f, "ttl must be longer than 0s") } else { edge.ttl = ttl }
         }

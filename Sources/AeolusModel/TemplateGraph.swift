@@ -16,6 +16,8 @@ public struct TemplateGraph: Sendable, Hashable, Codable {
 /// One reaction rule: when `when` holds for a metric of `from`, deploy `deploy` with parameters
 /// bound from the event's labels, on the nodes `on` names, for `ttl`.
 public struct Edge: Sendable, Hashable, Codable {
+    /// A name for status files and metrics; `<from>-to-<deploy>` unless the graph gives one.
+    public var name: String
     /// The trigger template.
     public var from: String
     /// The condition on one of the trigger template's metrics.
@@ -41,6 +43,7 @@ public struct Edge: Sendable, Hashable, Codable {
     public init(from: String, when: Trigger, deploy: String, with: [String: Binding] = [:], on: Placement = .eventNode,
                 ttl: TimeSpan = EdgeDefaults().ttl, cooldown: TimeSpan = EdgeDefaults().cooldown,
                 maxActive: Int = EdgeDefaults().maxActive, allowCycle: Bool = false, clearOnResolve: Bool = false) {
+        self.name = "\(from)-to-\(deploy)"
         self.from = from
         self.when = when
         self.deploy = deploy

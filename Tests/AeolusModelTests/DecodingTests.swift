@@ -8,7 +8,7 @@ import Testing
         #expect(decoded.diagnostics.isEmpty, "\(decoded.diagnostics)")
         let template = try #require(decoded.value)
         #expect(template.name == "tcp-retransmits")
-        #expect(template.programs == [ProgramSpec(name: "on_retransmit", hook: .tracepoint, target: "tcp/tcp_retransmit_skb")])
+        #expect(template.programs == [TemplateProgram(name: "on_retransmit", hook: .tracepoint, target: "tcp/tcp_retransmit_skb")])
         #expect(template.parameter("daddr")?.defaultValue == .ipv4([0, 0, 0, 0]))
         #expect(template.metrics.first?.labels.map(\.size) == [4, 4, 2])
         #expect(template.metrics.first?.keySize == 10)
@@ -176,16 +176,19 @@ import Testing
         spec:
           statusBranch: status
           allowedHooks: [tracepoint, tc-ingress]
-          helpers: {allow: [bpf_map_lookup_elem, map_update_elem]}
+          include: [include, lib/headers]
+          helpers: {allow: [bpf_trace_printk], forbid: [ktime_get_ns]}
           limits: {maxActiveReactions: 5}
           reactionDefaults: {ttl: 2m}
         """
         let settings = try #require(RepoSettings.decode(yaml: Fixtures.data(yaml), file: "aeolus.yaml").value)
         #expect(settings.statusBranch == "status")
         #expect(settings.allowedHooks == [.tracepoint, .tcIngress])
+        #expect(settings.include == ["include", "lib/headers"])
         #expect(settings.helpers.permits("map_lookup_elem"))
-        #expect(settings.helpers.permits("bpf_map_update_elem"))
+        #expect(settings.helpers.permits("bpf_trace_printk"))
         #expect(!settings.helpers.permits("bpf_ktime_get_ns"))
+        #expect(settings.helpers.permits("bpf_probe_write_user") == false)
         #expect(settings.limits.maxActiveReactions == 5)
         #expect(settings.limits.reactionsPerMinute == Limits().reactionsPerMinute)
         #expect(settings.reactionDefaults.ttl == .minutes(2))

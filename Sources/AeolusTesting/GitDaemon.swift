@@ -1,0 +1,121 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `git daemon` serving every repository under a folder over `git://127.0.0.1:<port>/`, with
+/// push (receive-pack) enabled. The port is free when picked; the daemon is stopped (and
+/// waited for) by `stop()` or when the object goes away: keep it alive with `defer { stop() }`.
+public final class GitDaemon {
+    /// The folder whose repositories are served (`git://127.0.0.1:port/<name>` is `base/<name>`).
+    public let baseDirectory: String
+    /// The TCP port on 127.0.0.1.
+    public let port: Int
+    private let process: Process
+
+    /// Starts the daemon and waits until it accepts connections (up to `timeout` seconds per try;
+    /// a port taken between picking and binding is retried with another one).
+    public init(baseDirectory: String, timeout: TimeInterval = 5) throws {
+        self.baseDirectory = baseDirectory
+        var lastError = "no attempt made"
+        for _ in 0..<5 {
+            let port = try Self.freeLoopbackPort()
+            let process = Process()
+            // git-daemon itself, not `git daemon`: the `git` wrapper would stay between us and it.
+            process.executableURL = URL(fileURLWithPath: Self.executable)
+            process.arguments = ["--reuseaddr", "--base-path=\(baseDirectory)", "--export-all",
+                                 "--enable=receive-pack", "--listen=127.0.0.1", "--port=\(port)", baseDirectory]
+            process.environment = Git.environment
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            if Self.waitUntilAccepting(port: port, process: process, timeout: timeout) {
+                self.port = port
+                self.process = process
+                return
+            }
+            lastError = process.isRunning ? "not accepting on 127.0.0.1:\(port) after \(timeout) s" : "exited with status \(process.terminationStatus) on port \(port)"
+            Self.kill(process)
+        }
+        throw GitDaemonError(message: "git daemon did not start: \(lastError)")
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// `git://127.0.0.1:<port>/<repository>` for a repository under `baseDirectory`.
+    public func url(_ repository: String) -> String {
+        "git://127.0.0.1:\(port)/\(repository)"
+    }
+
+    /// Kills the daemon and waits for it; calling it twice is harmless.
+    public func stop() {
+        Self.kill(process)
+    }
+
+    /// SIGKILL, not SIGTERM: children spawned from Swift's (and the test runner's) threads
+    /// inherit a signal mask that blocks SIGTERM, so `Process.terminate()` would be ignored.
+    /// Connections already accepted run to completion in their own child processes.
+    private static func kill(_ process: Process) {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// `/usr/lib/git-core/git-daemon` (from `git --exec-path`).
+    private static let executable: String = {
+        let execPath = (try? Git.run(["--exec-path"])) ?? "/usr/lib/git-core"
+        return (execPath as NSString).appendingPathComponent("git-daemon")
+    }()
+
+    /// A port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, released).
+    static func freeLoopbackPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw GitDaemonError(message: "socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
+            }
+        }
+        guard bound else { throw GitDaemonError(message: "bind 127.0.0.1:0: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Polls until a TCP connection to 127.0.0.1:`port` succeeds, the process dies, or time is up.
+    private static func waitUntilAccepting(port: Int, process: Process, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline && process.isRunning {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return false }
+            var address = loopback(port: port)
+            let connected = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
+            }
+            close(fd)
+            if connected { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(UInt32(0x7f00_0001).bigEndian)
+        return address
+    }
+}
+
+/// The git daemon could not be started.
+public struct GitDaemonError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// The `git` command line, for setting up and checking repositories in tests, with a fixed
+/// author, committer and dates and no user or system configuration, so runs are reproducible.
+public enum Git {
+    /// Author and committer of every commit the fixtures make.
+    public static let authorName = "Aeolus Test"
+    /// E-mail of `authorName`.
+    public static let authorEmail = "test@aeolus.invalid"
+
+    /// The environment every `git` invocation gets.
+    public static var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GIT_") }
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+        environment["GIT_AUTHOR_NAME"] = authorName
+        environment["GIT_AUTHOR_EMAIL"] = authorEmail
+        environment["GIT_AUTHOR_DATE"] = "2024-01-01T00:00:00Z"
+        environment["GIT_COMMITTER_NAME"] = authorName
+        environment["GIT_COMMITTER_EMAIL"] = authorEmail
+        environment["GIT_COMMITTER_DATE"] = "2024-01-01T00:00:00Z"
+        environment["GIT_TERMINAL_PROMPT"] = "0"
+        return environment
+    }
+
+    /// Path of the `git` executable.
+    public static let executable = "/usr/bin/git"
+
+    /// Runs `git arguments...` and returns its stdout with the trailing newline removed.
+    /// Throws `SubprocessError` (with git's stderr) when git fails.
+    @discardableResult
+    public static func run(_ arguments: [String], input: String? = nil) throws -> String {
+        let output = try Subprocess.run(executable, arguments, environment: environment, input: input)
+        var text = output.standardOutput
+        while text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+
+    /// `git init` at `path` with `main` as the initial branch.
+    public static func initRepository(at path: String, bare: Bool = false) throws {
+        try run(["init", "--quiet", "--initial-branch=main"] + (bare ? ["--bare"] : []) + [path])
+    }
+
+    /// Writes `files` (path → contents; nil deletes) into the working tree `repository`, stages
+    /// everything and commits; returns the new commit's sha.
+    @discardableResult
+    public static func commit(in repository: String, files: [String: String?], message: String) throws -> String {
+        for (relative, contents) in files {
+            let path = (repository as NSString).appendingPathComponent(relative)
+            if let contents {
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                try contents.write(toFile: path, atomically: true, encoding: .utf8)
+            } else {
+                try FileManager.default.removeItem(atPath: path)
+            }
+        }
+        try run(["-C", repository, "add", "--all"])
+        try run(["-C", repository, "commit", "--quiet", "--allow-empty", "-m", message])
+        return try run(["-C", repository, "rev-parse", "HEAD"])
+    }
+
+    /// A bare repository at `path` whose `main` holds `files`, made through a scratch clone.
+    /// Returns the sha of `main`.
+    @discardableResult
+    public static func makeBareRepository(at path: String, files: [String: String], message: String = "initial") throws -> String {
+        try initRepository(at: path, bare: true)
+        let scratch = try TemporaryDirectory(prefix: "aeolus-git-scratch")
+        let work = scratch.path("work")
+        try run(["clone", "--quiet", path, work])
+        let sha = try commit(in: work, files: files, message: message)
+        try run(["-C", work, "push", "--quiet", "origin", "HEAD:refs/heads/main"])
+        return sha
+    }
+}

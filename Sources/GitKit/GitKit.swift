@@ -1,1 +1,0 @@
-// GitKit: see the module's issue.
