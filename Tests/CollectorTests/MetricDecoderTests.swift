@@ -81,3 +81,14 @@ struct MetricDecoderTests {
         #expect(throws: LabelDecoderError.self) { try MetricDecoder(spec: spec, context: DecoderContext()) }
     }
 }
+
+extension MetricDecoderTests {
+    @Test func paddingAfterALabelAndScale() throws {
+        let spec = MetricSpec(name: "srtt_seconds", type: .gauge, map: "m", labels: [
+            LabelSpec(name: "dir", size: 1, decoders: [DecoderSpec(name: "static_map", args: ["1": "egress"])], padding: 3),
+            LabelSpec(name: "port", size: 2, decoders: [DecoderSpec(name: "uint")]),
+        ], scale: 0.001)
+        let key: [UInt8] = [1, 0xff, 0xff, 0xff, 0x50, 0]
+        #expect(try decode(spec, [(key, Self.u64(1500))]).lines == ["srtt_seconds{dir=egress,port=80} 1.5"])
+    }
+}

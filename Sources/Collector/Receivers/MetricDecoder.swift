@@ -3,7 +3,7 @@ import AeolusModel
 /// Turns the entries of one BPF map into points, as one `MetricSpec` describes: the key is split
 /// into its label fields (in order, each `size` bytes; bytes after the last field are padding),
 /// each field runs through its decoder chain, the value is an unsigned 4- or 8-byte number
-/// (per-CPU maps: one per CPU, summed).
+/// (per-CPU maps: one per CPU, summed), times the spec's `scale`.
 ///
 /// Histograms: the bucket label (`buckets.keyLabel`) holds the bucket index; entries that differ
 /// only in it form one histogram, emitted as cumulative `_bucket{le=...}`, `_count` and `_sum`
@@ -48,7 +48,7 @@ public final class MetricDecoder {
         var offsets: [Int] = []
         for label in spec.labels {
             offsets.append(offset)
-            offset += label.size
+            offset += label.size + label.padding
         }
         self.offsets = offsets
         let names = spec.labels.map(\.name)
@@ -95,8 +95,9 @@ public final class MetricDecoder {
         var points: [MetricPoint] = []
         let kind: MetricKind = spec.type == .counter ? .counter : .gauge
         guard let bucketField else {
+            let scale = spec.scale
             try forEach { key, value in
-                points.append(MetricPoint(name: spec.name, labels: labels(key), value: Double(Self.value(value, size: valueSize, perCPU: perCPU)),
+                points.append(MetricPoint(name: spec.name, labels: labels(key), value: Double(Self.value(value, size: valueSize, perCPU: perCPU)) * scale,
                                           kind: kind, timestamp: timestamp, sorted: true))
             }
             return points
