@@ -62,6 +62,15 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // The collector (AHC): receivers (eBPF maps) -> processors -> exporters (remote write, /metrics).
+        .target(name: "Collector", dependencies: [
+            "AeolusModel", "BPFKit", "CurlKit", "RemoteWrite",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
         // `aeolus demo`: a one-machine cluster, the components as processes, and the story.
         .target(name: "Demo", dependencies: [
             "AeolusModel", "GitKit", "CurlKit",
@@ -70,7 +79,7 @@ let package = Package(
 
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
-            "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Agent",
+            "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Agent", "Collector", "Demo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -88,6 +97,10 @@ let package = Package(
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),
         .testTarget(name: "ReactionEngineTests", dependencies: ["ReactionEngine"]),
         .testTarget(name: "AeolusCLITests", dependencies: ["AeolusTesting"]),
+        .testTarget(name: "CollectorTests", dependencies: [
+            "Collector", "AeolusModel", "BPFKit", "RemoteWrite", "AeolusTesting",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "BPFKit", "AeolusModel", "AeolusTesting", "Compiler"]),
     ]
 )

@@ -17,11 +17,6 @@ struct DictatorCommand: NotYetAvailable {
         commandName: "dictator", abstract: "Run the dictator (AHD): the GitOps reconciler.")
 }
 
-struct CollectorCommand: NotYetAvailable {
-    static let configuration = CommandConfiguration(
-        commandName: "collector", abstract: "Run the collector (AHC): eBPF maps to metrics.")
-}
-
 struct StatusCommand: NotYetAvailable {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show nodes, probes and reactions as the dictator sees them.")

@@ -1,0 +1,218 @@
+import AeolusModel
+import BPFKit
+import Foundation
+import Logging
+
+/// The `ebpf` receiver's configuration.
+public struct EBPFReceiverConfig: ComponentConfig {
+    /// The agent's state directory, holding `probes.json`.
+    public var stateDir = "/run/aeolus"
+    /// How often the maps are read.
+    public var interval: Duration = .seconds(10)
+    /// The node label; defaults to `$NODE_NAME`, else the state file's node, else the host name.
+    public var node: String?
+    /// Read only these probe ids (all when empty).
+    public var probes: [String] = []
+
+    public init() {}
+    public static let fieldNames = ["state_dir", "interval", "node", "probes"]
+
+    public mutating func decode(_ fields: ConfigFields) {
+        fields.read("state_dir", into: &stateDir) { $0.string() }
+        fields.read("interval", into: &interval) { $0.duration() }
+        fields.read("node", into: &node) { $0.string() }
+        fields.read("probes", into: &probes) { $0.strings() }
+    }
+
+    public func validate() -> [(field: String, message: String)] {
+        var problems: [(String, String)] = []
+        if stateDir.isEmpty { problems.append(("state_dir", "must not be empty")) }
+        if interval < .milliseconds(10) { problems.append(("interval", "must be at least 10ms")) }
+        return problems
+    }
+}
+
+/// Makes `ebpf` receivers.
+public struct EBPFReceiverFactory: ReceiverFactory {
+    public init() {}
+    public var type: String { "ebpf" }
+    public func create(config: EBPFReceiverConfig, context: ComponentContext, next: any Consumer) throws -> any Receiver {
+        EBPFReceiver(config: config, context: context, next: next)
+    }
+}
+
+/// Reads the maps of the live probes listed in the agent's `probes.json` every interval, decodes
+/// them by each probe's metric specs, and hands the points on.
+public final class EBPFReceiver: Receiver {
+    private let reader: ProbeMapReader
+    private let context: ComponentContext
+    private let next: any Consumer
+    private let interval: Duration
+    private let timer: PeriodicTask
+
+    init(config: EBPFReceiverConfig, context: ComponentContext, next: any Consumer) {
+        let node = config.node ?? ProcessInfo.processInfo.environment["NODE_NAME"]
+        reader = ProbeMapReader(stateDirectory: config.stateDir, node: node, probeFilter: Set(config.probes), logger: context.logger)
+        self.context = context
+        self.next = next
+        interval = config.interval
+        let reader = self.reader
+        timer = PeriodicTask(interval: config.interval) {
+            await Self.scrape(reader: reader, context: context, next: next)
+        }
+    }
+
+    /// Reads every map once and hands the batch on (the timer's tick; tests call it directly).
+    static func scrape(reader: ProbeMapReader, context: ComponentContext, next: any Consumer) async {
+        do {
+            let (batch, entries) = try await Blocking.run("collector-ebpf") { try reader.read() }
+            context.telemetry.mapEntriesRead(context.telemetryName, entries)
+            context.telemetry.received(context.telemetryName, batch.points.count)
+            guard !batch.isEmpty else { return }
+            do { try await next.consume(batch) } catch {
+                context.telemetry.dropped(context.telemetryName, reason: "refused", batch.points.count)
+                context.logger.warning("next component refused \(batch.points.count) points: \(error)")
+            }
+        } catch {
+            context.logger.warning("reading probe maps failed: \(error)")
+        }
+    }
+
+    public func start() async throws { timer.start() }
+
+    public func shutdown() async throws {
+        await timer.stop()
+        reader.close()
+    }
+}
+
+/// Reads `probes.json` (again only when its modification time changes), keeps the pinned maps
+/// open (by pin path; closing those no longer listed) and decodes them.
+///
+/// `@unchecked Sendable`: all state is guarded by `lock`; reads run one at a time.
+public final class ProbeMapReader: @unchecked Sendable {
+    private struct Source {
+        let probe: String
+        let map: Map
+        let decoder: MetricDecoder
+    }
+
+    /// The state file's path.
+    public let statePath: String
+    private let node: String?
+    private let probeFilter: Set<String>
+    private let logger: Logger
+    private let lock = NSLock()
+    private var modified: timespec?
+    private var maps: [String: Map] = [:]
+    private var sources: [Source] = []
+    private var help: [String: String] = [:]
+    private var warned: Set<String> = []
+
+    /// A reader of the state in `stateDirectory`.
+    public init(stateDirectory: String, node: String?, probeFilter: Set<String> = [], logger: Logger) {
+        statePath = stateDirectory + "/" + NodeProbeState.fileName
+        self.node = node
+        self.probeFilter = probeFilter
+        self.logger = logger
+    }
+
+    /// Closes every open map.
+    public func close() {
+        lock.withLock {
+            for map in maps.values { map.close() }
+            maps = [:]
+            sources = []
+            modified = nil
+        }
+    }
+
+    /// Reads every live probe's maps: the points and the number of map entries read.
+    public func read() throws -> (MetricBatch, Int) {
+        try lock.withLock {
+            try reloadIfChanged()
+            let now = MetricPoint.now()
+            var batch = MetricBatch(help: help)
+            var entries = 0
+            for source in sources {
+                do {
+                    let points = try source.decoder.decode(timestamp: now, valueSize: Int(source.map.info.valueSize),
+                                                           perCPU: source.map.type.isPerCPU) { body in
+                        entries += try source.map.forEachEntry(body)
+                    }
+                    batch.points.append(contentsOf: points)
+                } catch {
+                    warnOnce("\(source.probe)/\(source.decoder.spec.name)", "reading map \(source.map.name) of probe \(source.probe) failed: \(error)")
+                }
+            }
+            return (batch, entries)
+        }
+    }
+
+    private func warnOnce(_ key: String, _ message: String) {
+        if warned.insert(key).inserted { logger.warning("\(message)") }
+    }
+
+    private func reloadIfChanged() throws {
+        var info = stat()
+        guard stat(statePath, &info) == 0 else {
+            if modified != nil || sources.isEmpty == false {
+                logger.info("no probe state at \(statePath); reading no maps")
+            }
+            for map in maps.values { map.close() }
+            maps = [:]
+            sources = []
+            modified = nil
+            return
+        }
+        if let modified, modified.tv_sec == info.st_mtim.tv_sec, modified.tv_nsec == info.st_mtim.tv_nsec { return }
+        let data = try Data(contentsOf: URL(fileURLWithPath: statePath))
+        let state: NodeProbeState
+        do { state = try NodeProbeState.decode(data) } catch {
+            throw CollectorError.badProbeState(path: statePath, message: "\(error)")
+        }
+        modified = info.st_mtim
+        warned = []
+        apply(state)
+    }
+
+    private func apply(_ state: NodeProbeState) {
+        let dropReasons = DecoderContext.kernelDropReasons() ?? [:]
+        let node = self.node ?? state.node
+        var open: [String: Map] = [:]
+        var sources: [Source] = []
+        var help: [String: String] = [:]
+        for probe in state.probes where probe.state == .live && (probeFilter.isEmpty || probeFilter.contains(probe.id)) {
+            let context = DecoderContext(attachments: probe.attachments, dropReasons: dropReasons)
+            var fixed = [MetricLabel("node", node)]
+            let pods = Set(probe.attachments.compactMap { attachment in attachment.pod.map { ($0, attachment.namespace ?? "") } }.map { "\($0.0)\u{0}\($0.1)" })
+            if pods.count == 1, let only = probe.attachments.first(where: { $0.pod != nil }) {
+                fixed.append(MetricLabel("pod", only.pod!))
+                if let namespace = only.namespace { fixed.append(MetricLabel("namespace", namespace)) }
+            }
+            for spec in probe.metrics {
+                guard let path = probe.maps[spec.map] else {
+                    warnOnce("\(probe.id)/\(spec.name)", "probe \(probe.id): metric \(spec.name) reads map \(spec.map), which the probe does not list")
+                    continue
+                }
+                do {
+                    let map = try open[path] ?? maps[path] ?? Map.open(pinnedAt: path)
+                    open[path] = map
+                    guard Int(map.info.keySize) >= spec.keySize else {
+                        throw LabelDecoderError(decoder: spec.name, message: "map \(spec.map) has \(map.info.keySize)-byte keys, the labels need \(spec.keySize)")
+                    }
+                    let decoder = try MetricDecoder(spec: spec, context: context, fixedLabels: fixed)
+                    sources.append(Source(probe: probe.id, map: map, decoder: decoder))
+                    if !spec.help.isEmpty { help[spec.name] = spec.help }
+                } catch {
+                    warnOnce("\(probe.id)/\(spec.name)", "probe \(probe.id): metric \(spec.name) skipped: \(error)")
+                }
+            }
+        }
+        for (path, map) in maps where open[path] == nil { map.close() }
+        maps = open
+        self.sources = sources
+        self.help = help
+        logger.info("probe state loaded", metadata: ["probes": "\(state.probes.count)", "metrics": "\(sources.count)", "maps": "\(open.count)"])
+    }
+}

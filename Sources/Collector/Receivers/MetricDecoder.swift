@@ -1,0 +1,209 @@
+import AeolusModel
+
+/// Turns the entries of one BPF map into points, as one `MetricSpec` describes: the key is split
+/// into its label fields (in order, each `size` bytes; bytes after the last field are padding),
+/// each field runs through its decoder chain, the value is an unsigned 4- or 8-byte number
+/// (per-CPU maps: one per CPU, summed), times the spec's `scale`.
+///
+/// Histograms: the bucket label (`buckets.keyLabel`) holds the bucket index; entries that differ
+/// only in it form one histogram, emitted as cumulative `_bucket{le=...}`, `_count` and `_sum`
+/// (approximated from each bucket's upper bound).
+///
+/// Decoded label values are cached by their raw bytes, so a scrape mostly costs lookups.
+/// Not thread-safe: one decoder belongs to one reader at a time.
+public final class MetricDecoder {
+    private enum Slot {
+        case field(Int)
+        case fixed(MetricLabel)
+        case podOf(Int)
+        case namespaceOf(Int)
+    }
+
+    private struct WideKey: Hashable {
+        let high: UInt64
+        let low: UInt64
+    }
+
+    /// The spec it decodes.
+    public let spec: MetricSpec
+    private let context: DecoderContext
+    private let offsets: [Int]
+    private let names: [String]
+    private let chains: [[LabelDecoder]]
+    private let bucketField: Int?
+    private let bounds: [Double]
+    /// Label slots in label-name order.
+    private let slots: [(name: String, slot: Slot)]
+    private var narrowCache: [[UInt64: String]]
+    private var wideCache: [[WideKey: String]]
+    private static let cacheLimit = 1 << 17
+
+    /// A decoder for `spec`, adding `fixedLabels` (node, and the probe's pod and namespace) to
+    /// every point unless the key has a label of the same name. When a key field is decoded by
+    /// `ifname` or `ifindex`, pod and namespace come from that interface's attachment instead.
+    public init(spec: MetricSpec, context: DecoderContext, fixedLabels: [MetricLabel] = []) throws {
+        self.spec = spec
+        self.context = context
+        var offset = 0
+        var offsets: [Int] = []
+        for label in spec.labels {
+            offsets.append(offset)
+            offset += label.size + label.padding
+        }
+        self.offsets = offsets
+        let names = spec.labels.map(\.name)
+        self.names = names
+        chains = try spec.labels.map { label in try label.decoders.map(LabelDecoder.init) }
+        var bucket: Int?
+        if spec.type == .histogram {
+            guard let buckets = spec.buckets else {
+                throw LabelDecoderError(decoder: "histogram", message: "metric \(spec.name) has no buckets")
+            }
+            guard let index = names.firstIndex(of: buckets.keyLabel) else {
+                throw LabelDecoderError(decoder: "histogram", message: "metric \(spec.name) has no key label \"\(buckets.keyLabel)\" for the bucket index")
+            }
+            bucket = index
+            bounds = buckets.upperBounds
+        } else {
+            bounds = []
+        }
+        bucketField = bucket
+        var slots: [(String, Slot)] = []
+        for (index, name) in names.enumerated() where index != bucket { slots.append((name, .field(index))) }
+        let interfaceField = spec.labels.firstIndex { ["ifname", "ifindex"].contains($0.decoders.first?.name ?? "") }
+        var fixed = fixedLabels.filter { label in !names.contains(label.name) }
+        if let interfaceField {
+            fixed.removeAll { $0.name == "pod" || $0.name == "namespace" }
+            if !names.contains("pod") { slots.append(("pod", .podOf(interfaceField))) }
+            if !names.contains("namespace") { slots.append(("namespace", .namespaceOf(interfaceField))) }
+        }
+        slots += fixed.map { ($0.name, .fixed($0)) }
+        self.slots = slots.sorted { $0.0 < $1.0 }
+        narrowCache = Array(repeating: [:], count: names.count)
+        wideCache = Array(repeating: [:], count: names.count)
+    }
+
+    /// Bytes of the key the spec describes.
+    public var keySize: Int { spec.keySize }
+
+    /// Decodes every entry `forEach` yields (key bytes, value bytes) into points.
+    /// - Parameters:
+    ///   - valueSize: the map's value size (4 or 8).
+    ///   - perCPU: whether values hold one slot per CPU (summed).
+    public func decode(timestamp: Int64, valueSize: Int, perCPU: Bool,
+                       _ forEach: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Void) rethrows -> [MetricPoint] {
+        var points: [MetricPoint] = []
+        let kind: MetricKind = spec.type == .counter ? .counter : .gauge
+        guard let bucketField else {
+            let scale = spec.scale
+            try forEach { key, value in
+                points.append(MetricPoint(name: spec.name, labels: labels(key), value: Double(Self.value(value, size: valueSize, perCPU: perCPU)) * scale,
+                                          kind: kind, timestamp: timestamp, sorted: true))
+            }
+            return points
+        }
+        // Histograms: group by the key without its bucket field.
+        let bucketOffset = offsets[bucketField], bucketSize = spec.labels[bucketField].size
+        let minimum = spec.buckets!.min
+        var groups: [[UInt8]: [UInt64]] = [:]
+        try forEach { key, value in
+            guard let index = LabelDecoder.littleEndian(UnsafeRawBufferPointer(rebasing: key[bucketOffset..<bucketOffset + bucketSize])) else { return }
+            var group = [UInt8](key.prefix(spec.keySize))
+            for i in bucketOffset..<bucketOffset + bucketSize { group[i] = 0 }
+            var counts = groups[group] ?? Array(repeating: 0, count: bounds.count + 1)
+            // Below the first bucket counts in the first; above the last only in +Inf.
+            let slot = min(max(Int(index) - minimum, 0), bounds.count)
+            counts[slot] &+= Self.value(value, size: valueSize, perCPU: perCPU)
+            groups[group] = counts
+        }
+        for (group, counts) in groups {
+            let base = group.withUnsafeBytes { labels($0) }
+            var cumulative: UInt64 = 0
+            var sum = 0.0
+            for (index, bound) in bounds.enumerated() {
+                cumulative &+= counts[index]
+                sum += Double(counts[index]) * bound
+                var point = MetricPoint(name: spec.name + "_bucket", labels: base, value: Double(cumulative),
+                                        kind: .histogram, timestamp: timestamp, sorted: true)
+                point.setLabel("le", PrometheusText.format(bound))
+                points.append(point)
+            }
+            cumulative &+= counts[bounds.count]
+            sum += Double(counts[bounds.count]) * (bounds.last ?? 0)
+            var infinity = MetricPoint(name: spec.name + "_bucket", labels: base, value: Double(cumulative),
+                                       kind: .histogram, timestamp: timestamp, sorted: true)
+            infinity.setLabel("le", "+Inf")
+            points.append(infinity)
+            points.append(MetricPoint(name: spec.name + "_count", labels: base, value: Double(cumulative), kind: .histogram, timestamp: timestamp, sorted: true))
+            points.append(MetricPoint(name: spec.name + "_sum", labels: base, value: sum, kind: .histogram, timestamp: timestamp, sorted: true))
+        }
+        return points
+    }
+
+    /// The sorted labels of one key.
+    public func labels(_ key: UnsafeRawBufferPointer) -> [MetricLabel] {
+        var labels: [MetricLabel] = []
+        labels.reserveCapacity(slots.count)
+        for (name, slot) in slots {
+            switch slot {
+            case let .field(index):
+                labels.append(MetricLabel(name, field(index, key)))
+            case let .fixed(label):
+                labels.append(label)
+            case let .podOf(index), let .namespaceOf(index):
+                let bytes = UnsafeRawBufferPointer(rebasing: key[offsets[index]..<offsets[index] + spec.labels[index].size])
+                guard let number = LabelDecoder.littleEndian(bytes), let attachment = context.interfaces[Int(number)] else { continue }
+                let isPod: Bool
+                if case .podOf = slot { isPod = true } else { isPod = false }
+                if let value = isPod ? attachment.pod : attachment.namespace { labels.append(MetricLabel(name, value)) }
+            }
+        }
+        return labels
+    }
+
+    /// The decoded value of key field `index`, from the cache when seen before.
+    private func field(_ index: Int, _ key: UnsafeRawBufferPointer) -> String {
+        let start = offsets[index], size = spec.labels[index].size
+        let bytes = UnsafeRawBufferPointer(rebasing: key[start..<start + size])
+        if size <= 8 {
+            let raw = LabelDecoder.littleEndian(bytes)!
+            if let hit = narrowCache[index][raw] { return hit }
+            let text = LabelDecoder.run(chains[index], bytes: bytes, context: context)
+            if narrowCache[index].count >= Self.cacheLimit { narrowCache[index].removeAll(keepingCapacity: true) }
+            narrowCache[index][raw] = text
+            return text
+        }
+        if size == 16 {
+            let wide = WideKey(high: LabelDecoder.littleEndian(UnsafeRawBufferPointer(rebasing: bytes[8..<16]))!,
+                               low: LabelDecoder.littleEndian(UnsafeRawBufferPointer(rebasing: bytes[0..<8]))!)
+            if let hit = wideCache[index][wide] { return hit }
+            let text = LabelDecoder.run(chains[index], bytes: bytes, context: context)
+            if wideCache[index].count >= Self.cacheLimit { wideCache[index].removeAll(keepingCapacity: true) }
+            wideCache[index][wide] = text
+            return text
+        }
+        return LabelDecoder.run(chains[index], bytes: bytes, context: context)
+    }
+
+    /// A map value as a number: `size` (4 or 8) bytes little-endian; per-CPU values summed
+    /// over their 8-byte-aligned slots.
+    public static func value(_ bytes: UnsafeRawBufferPointer, size: Int, perCPU: Bool) -> UInt64 {
+        guard perCPU else { return read(bytes, 0, size) }
+        let stride = (size + 7) / 8 * 8
+        var total: UInt64 = 0
+        var offset = 0
+        while offset + size <= bytes.count {
+            total &+= read(bytes, offset, size)
+            offset += stride
+        }
+        return total
+    }
+
+    private static func read(_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ size: Int) -> UInt64 {
+        switch size {
+        case 8 where bytes.count >= offset + 8: return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        case 4 where bytes.count >= offset + 4: return UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        default: return LabelDecoder.littleEndian(UnsafeRawBufferPointer(rebasing: bytes[offset..<min(bytes.count, offset + min(size, 8))])) ?? 0
+        }
+    }
+}
