@@ -19,6 +19,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "aeolus", targets: ["aeolus"]),
+        .executable(name: "aeolus-bench", targets: ["AeolusBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -55,6 +56,9 @@ let package = Package(
         ]),
         .executableTarget(name: "aeolus", dependencies: ["AeolusCLI"]),
 
+        // `make bench`: Aeolus' figures beside a floor or peer measured in the same run.
+        .executableTarget(name: "AeolusBench", dependencies: ["Compiler", "BPFKit", "AeolusModel"]),
+
         // Test support, shipped as a library: temp git repos, git daemon, network-namespace pods.
         .target(name: "AeolusTesting", dependencies: []),
 
@@ -65,5 +69,6 @@ let package = Package(
         .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),
+        .testTarget(name: "TemplateTests", dependencies: ["Compiler", "BPFKit", "AeolusModel", "AeolusTesting"]),
     ]
 )
