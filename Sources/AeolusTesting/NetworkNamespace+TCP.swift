@@ -73,6 +73,19 @@ extension NetworkNamespace {
             return true
         }
 
+        /// Waits until `count` bytes have been read over all connections, or `timeout` seconds
+        /// pass; returns whether they were.
+        @discardableResult
+        public func waitForBytes(_ count: Int, timeout: TimeInterval = 5) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            condition.lock()
+            defer { condition.unlock() }
+            while received < count {
+                if !condition.wait(until: deadline) { return received >= count }
+            }
+            return true
+        }
+
         /// Stops accepting, cuts open connections, waits for every thread (idempotent).
         public func close() {
             condition.lock()
@@ -121,7 +134,10 @@ extension NetworkNamespace {
                 let count = read(fd, &buffer, buffer.count)
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
-                condition.withLock { received += count }
+                condition.withLock {
+                    received += count
+                    condition.broadcast()
+                }
             }
             condition.withLock {
                 open.remove(fd)
@@ -184,6 +200,19 @@ extension NetworkNamespace {
                     guard sent > 0 else { throw FixtureError.errno("send(\(address):\(port))") }
                     left -= sent
                 }
+            }
+        }
+
+        /// The kernel's smoothed round-trip time of the connection in microseconds
+        /// (`TCP_INFO`'s `tcpi_rtt`), to check what a probe reports against.
+        public func smoothedRTT() throws -> UInt32 {
+            try withFD { fd in
+                var info = tcp_info()
+                var length = socklen_t(MemoryLayout<tcp_info>.size)
+                guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0 else {
+                    throw FixtureError.errno("getsockopt(TCP_INFO)")
+                }
+                return info.tcpi_rtt
             }
         }
 
