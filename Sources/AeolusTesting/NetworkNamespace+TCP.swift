@@ -203,17 +203,40 @@ extension NetworkNamespace {
             }
         }
 
-        /// The kernel's smoothed round-trip time of the connection in microseconds
-        /// (`TCP_INFO`'s `tcpi_rtt`), to check what a probe reports against.
-        public func smoothedRTT() throws -> UInt32 {
+        /// What the kernel knows about the connection (`TCP_INFO`), to check probes against.
+        public struct Info: Sendable, Hashable {
+            /// Smoothed round-trip time in microseconds (`tcpi_rtt`).
+            public var smoothedRTT: UInt32
+            /// Congestion window in segments (`tcpi_snd_cwnd`).
+            public var congestionWindow: UInt32
+            /// Segments sent and not yet acknowledged (`tcpi_unacked`).
+            public var unacknowledged: UInt32
+        }
+
+        /// The connection's `TCP_INFO`.
+        public func info() throws -> Info {
             try withFD { fd in
                 var info = tcp_info()
                 var length = socklen_t(MemoryLayout<tcp_info>.size)
                 guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0 else {
                     throw FixtureError.errno("getsockopt(TCP_INFO)")
                 }
-                return info.tcpi_rtt
+                return Info(smoothedRTT: info.tcpi_rtt, congestionWindow: info.tcpi_snd_cwnd, unacknowledged: info.tcpi_unacked)
             }
+        }
+
+        /// Polls `info()` every 10 ms until everything sent is acknowledged and two reads agree,
+        /// or `timeout` seconds pass; returns the last read.
+        public func settledInfo(timeout: TimeInterval = 5) throws -> Info {
+            let deadline = Date().addingTimeInterval(timeout)
+            var last = try info()
+            while Date() < deadline {
+                usleep(10_000)
+                let next = try info()
+                if next == last && next.unacknowledged == 0 { return next }
+                last = next
+            }
+            return last
         }
 
         /// Closes the connection: an orderly FIN, or with `reset` an immediate RST (nothing left
