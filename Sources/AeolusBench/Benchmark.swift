@@ -22,19 +22,23 @@ struct BenchmarkResult: Codable, Sendable {
     var unit: String
     /// `aeolus / peer` (lower is better).
     var ratio: Double
+    /// `aeolus - peer` when the peer is a floor (the cost Aeolus adds on top of it).
+    var marginal: Double?
     /// The largest acceptable ratio, if the benchmark has a target.
     var target: Double?
     /// Anything else worth knowing (e.g. the marginal cost over the floor).
     var note: String
 
     /// A result whose ratio is computed from the two figures.
-    init(name: String, aeolus: Double, peer: Double, peerName: String, unit: String, target: Double? = nil, note: String = "") {
+    init(name: String, aeolus: Double, peer: Double, peerName: String, unit: String, marginal: Double? = nil,
+         target: Double? = nil, note: String = "") {
         self.name = name
         self.aeolus = aeolus
         self.peer = peer
         self.peerName = peerName
         self.unit = unit
         self.ratio = peer > 0 ? aeolus / peer : .infinity
+        self.marginal = marginal
         self.target = target
         self.note = note
     }

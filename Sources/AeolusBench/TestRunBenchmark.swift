@@ -72,7 +72,8 @@ struct TestRunBenchmark: Benchmark {
             let (mine, theirs) = try interleaved(program, floor, packet: item.packet)
             results.append(BenchmarkResult(
                 name: "\(name) \(item.template)/\(item.program) (\(item.label))",
-                aeolus: mine, peer: theirs, peerName: "empty \(program.type)", unit: "ns/packet", target: target,
+                aeolus: mine, peer: theirs, peerName: "empty \(program.type)", unit: "ns/packet",
+                marginal: mine - theirs, target: target,
                 note: String(format: "+%.1f ns over empty; median of %d × %d runs", mine - theirs, rounds, repeatCount)))
         }
         return results
