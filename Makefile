@@ -33,9 +33,10 @@ test: deps
 demo: build
 	$(SWIFT) run $(SWIFT_FLAGS) aeolus demo $(ARGS)
 
+# Benchmarks (root: BPF_PROG_TEST_RUN); not part of `test`. ARGS="--filter NAME --json PATH".
 bench: deps
-	$(SWIFT) build -c release $(SWIFT_FLAGS)
-	$(SWIFT) run -c release $(SWIFT_FLAGS) aeolus-bench $(ARGS)
+	$(SWIFT) build -c release --product aeolus-bench $(SWIFT_FLAGS)
+	$(SWIFT) run -c release --skip-build $(SWIFT_FLAGS) aeolus-bench $(ARGS)
 
 clean:
 	rm -rf .build

@@ -19,6 +19,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "aeolus", targets: ["aeolus"]),
+        .executable(name: "aeolus-bench", targets: ["AeolusBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -85,6 +86,9 @@ let package = Package(
         ]),
         .executableTarget(name: "aeolus", dependencies: ["AeolusCLI"]),
 
+        // `make bench`: Aeolus' figures beside a floor or peer measured in the same run.
+        .executableTarget(name: "AeolusBench", dependencies: ["Compiler", "BPFKit", "AeolusModel"]),
+
         // Test support, shipped as a library: temp git repos, git daemon, network-namespace pods.
         .target(name: "AeolusTesting", dependencies: []),
 
@@ -102,5 +106,6 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "BPFKit", "AeolusModel", "AeolusTesting", "Compiler"]),
+        .testTarget(name: "TemplateTests", dependencies: ["Compiler", "BPFKit", "AeolusModel", "AeolusTesting"]),
     ]
 )

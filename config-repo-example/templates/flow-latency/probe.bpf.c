@@ -27,7 +27,7 @@ struct tcp_probe_args {
     __u32 snd_cwnd;
     __u32 ssthresh;
     __u32 snd_wnd;
-    __u32 srtt;      /* smoothed RTT in microseconds << 3 */
+    __u32 srtt;      /* smoothed RTT in microseconds (the tracepoint stores tp->srtt_us >> 3) */
     __u32 rcv_wnd;
 };
 
@@ -89,9 +89,9 @@ int on_tcp_probe(struct tcp_probe_args *args)
     if (!forward && !reverse)
         return 0;
 
-    struct rtt_key rk = { .flow = key, .bucket = aeolus_log2(args->srtt >> 3) };
+    struct rtt_key rk = { .flow = key, .bucket = aeolus_log2(args->srtt) };
     aeolus_add(&rtt_us, &rk, 1);
-    __u64 window = args->snd_cwnd, smoothed = args->srtt >> 3;
+    __u64 window = args->snd_cwnd, smoothed = args->srtt;
     bpf_map_update_elem(&cwnd, &key, &window, BPF_ANY);
     bpf_map_update_elem(&srtt_us, &key, &smoothed, BPF_ANY);
     return 0;
