@@ -22,6 +22,6 @@ int on_kfree_skb(__u64 *ctx)
     __u32 reason = (__u32)ctx[2];
     if (reason == 2 && !include_unspecified)
         return 0;
-    aeolus_add(&drops, &reason, 1);
+    aeolus_add_percpu(&drops, &reason, 1);
     return 0;
 }

@@ -25,6 +25,6 @@ int sizes(struct xdp_md *ctx)
         .ifindex = ctx->ingress_ifindex,
         .bucket = aeolus_log2(ctx->data_end - ctx->data),
     };
-    aeolus_add(&packet_bytes, &key, 1);
+    aeolus_add_percpu(&packet_bytes, &key, 1);
     return XDP_PASS;
 }
