@@ -87,13 +87,10 @@ public struct DecoderSpec: Sendable, Hashable, Codable {
         self.args = args
     }
 
-    /// Decoder names the collector provides (ebpf_exporter's set plus `port`); the validator checks against it.
+    /// Decoder names the collector implements; the validator refuses any other.
     public static let standardNames: Set<String> = [
-        // ebpf_exporter's set
-        "uint", "hex", "string", "inet_ip", "port", "ifname", "static_map", "regexp", "errno", "syscall",
-        "ksym", "kstack", "dname", "majorminor", "cgroup", "pci_vendor", "pci_device", "pci_class", "pci_subclass",
-        // container networking
-        "ip_protocol", "ethertype", "tcp_state", "drop_reason", "dns_rcode", "dns_qtype", "pod", "namespace",
+        "uint", "hex", "string", "inet_ip", "port", "ifname", "ifindex", "pod", "namespace", "static_map",
+        "ip_protocol", "ethertype", "tcp_state", "drop_reason", "dns_rcode", "dns_qtype",
     ]
 }
 

@@ -19,11 +19,9 @@ public struct LabelDecoder: Sendable {
         }
     }
 
-    /// Every decoder name this collector knows.
-    public static let names: Set<String> = [
-        "uint", "hex", "string", "inet_ip", "port", "ifname", "ifindex", "pod", "namespace", "static_map",
-        "ip_protocol", "ethertype", "tcp_state", "drop_reason", "dns_rcode", "dns_qtype",
-    ]
+    /// Every decoder name this collector knows: exactly the names templates may use
+    /// (`DecoderSpec.standardNames`, which the repository validator checks).
+    public static let names: Set<String> = DecoderSpec.standardNames
 
     /// The decoder's name.
     public let name: String
