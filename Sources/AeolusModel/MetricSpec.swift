@@ -18,8 +18,11 @@ public struct MetricSpec: Sendable, Hashable, Codable {
     public var labels: [LabelSpec]
     /// Bucket layout; present exactly for histograms.
     public var buckets: HistogramBuckets?
-    /// Size in bytes of the map value (4 or 8).
+    /// Size in bytes of the counter in the map value (4 or 8).
     public var valueSize: Int
+    /// Where the counter starts in the map value, in bytes: several metrics can share one map
+    /// whose value is a struct (one lookup per event instead of one per metric).
+    public var valueOffset: Int
     /// Whether the map is per-CPU (the collector sums the CPUs' values).
     public var perCPU: Bool
     /// Factor applied to each value (e.g. 0.000001 for a map that counts microseconds and a
@@ -36,6 +39,7 @@ public struct MetricSpec: Sendable, Hashable, Codable {
         self.labels = labels
         self.buckets = buckets
         self.valueSize = valueSize
+        self.valueOffset = 0
         self.perCPU = perCPU
         self.scale = scale
     }

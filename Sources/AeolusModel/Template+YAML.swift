@@ -164,7 +164,7 @@ extension NodeDecoder {
     }
 
     func metric(_ field: YAMLField) -> MetricSpec? {
-        guard let fields = mapping(field, known: ["name", "type", "help", "map", "labels", "buckets", "valueSize", "perCPU", "scale"])
+        guard let fields = mapping(field, known: ["name", "type", "help", "map", "labels", "buckets", "valueSize", "valueOffset", "perCPU", "scale"])
         else { return nil }
         let name = fields.required("name").flatMap(metricName)
         let type = fields.required("type").flatMap { choice($0, MetricSpec.Kind.self, what: "metric type") }
@@ -178,6 +178,7 @@ extension NodeDecoder {
         if let f = fields["valueSize"], let size = integer(f, Int.self) {
             if size == 4 || size == 8 { spec.valueSize = size } else { error(f, "valueSize must be 4 or 8, found \(size)") }
         }
+        if let f = fields["valueOffset"], let offset = integer(f, Int.self, minimum: 0) { spec.valueOffset = offset }
         if let f = fields["perCPU"] { spec.perCPU = bool(f) ?? false }
         if let f = fields["scale"], let scale = number(f) {
             if scale.isFinite, scale != 0 { spec.scale = scale } else { error(f, "scale must be a finite, non-zero number") }

@@ -134,9 +134,10 @@ public struct StaticVerifier: Sendable {
                 found.append(map.diagnostic(path: "spec.metrics[\(index)].labels",
                                             "metric \"\(metric.name)\": the labels add up to \(metric.keySize) bytes, but map \"\(metric.map)\" has \(spec.keySize)-byte keys"))
             }
-            if Int(spec.valueSize) != metric.valueSize {
+            if metric.valueOffset + metric.valueSize > Int(spec.valueSize)
+                || (metric.valueOffset == 0 && Int(spec.valueSize) <= 8 && Int(spec.valueSize) != metric.valueSize) {
                 found.append(map.diagnostic(path: "spec.metrics[\(index)].map",
-                                            "metric \"\(metric.name)\": map \"\(metric.map)\" has \(spec.valueSize)-byte values, expected \(metric.valueSize)"))
+                                            "metric \"\(metric.name)\": map \"\(metric.map)\" has \(spec.valueSize)-byte values, which do not hold \(metric.valueSize) bytes at offset \(metric.valueOffset)"))
             }
         }
         return found

@@ -47,7 +47,7 @@ import Testing
         #expect(try Support.programIDs(named: ingress).count == 1)
 
         // Traffic to each pod is counted on that pod's interface only.
-        let packets = try #require(state.maps["packets"])
+        let packets = try #require(state.maps["traffic"])
         for (index, pod) in pods[0...2].enumerated() { try pod.sendUDP(toPort: 9000, count: 3 + index) }
         func ifindex(_ pod: NetworkNamespace, in state: ProbeState) -> Int? {
             state.attachments.first { $0.pod == pod.name && $0.hook == "tc-ingress" }?.ifindex

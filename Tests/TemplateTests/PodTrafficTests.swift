@@ -17,8 +17,8 @@ struct PodTrafficTests {
         let ifindex = try #require(probe.ifindexes["count_ingress"])
         let udpIn = keyBytes(UInt32(ifindex), UInt8(0), UInt8(17), UInt16(0x0800))
         let icmpOut = keyBytes(UInt32(ifindex), UInt8(1), UInt8(1), UInt16(0x0800))
-        let packets = try probe.counters("packets") { ($0[udpIn] ?? 0) >= count && ($0[icmpOut] ?? 0) >= 1 }
-        let bytes = try probe.counters("bytes") { ($0[udpIn] ?? 0) >= UInt64(count * (payload.count + 42)) }
+        let packets = try probe.counters("traffic") { ($0[udpIn] ?? 0) >= count && ($0[icmpOut] ?? 0) >= 1 }
+        let bytes = try probe.counters("traffic", offset: 8) { ($0[udpIn] ?? 0) >= UInt64(count * (payload.count + 42)) }
 
         #expect(packets[udpIn] == UInt64(count))
         // Each frame: Ethernet 14 + IPv4 20 + UDP 8 + payload.

@@ -75,16 +75,16 @@ final class TemplateProbe {
     }
 
     /// Every entry of map `name` as a u64 counter (per-CPU values summed), by key bytes.
-    func counters(_ name: String) throws -> [[UInt8]: UInt64] {
+    func counters(_ name: String, offset: Int = 0) throws -> [[UInt8]: UInt64] {
         let map = try object.map(named: name)
         defer { map.close() }
         var result: [[UInt8]: UInt64] = [:]
         for key in try map.keys() {
             if map.type.isPerCPU {
                 guard let slots = try map.lookupPerCPU(key) else { continue }
-                result[key] = slots.reduce(0) { $0 &+ $1.le(UInt64.self, at: 0) }
+                result[key] = slots.reduce(0) { $0 &+ $1.le(UInt64.self, at: offset) }
             } else if let value = try map.lookup(key) {
-                result[key] = value.le(UInt64.self, at: 0)
+                result[key] = value.le(UInt64.self, at: offset)
             }
         }
         return result
@@ -92,12 +92,13 @@ final class TemplateProbe {
 
     /// Polls map `name` every 20 ms until `done` holds for its counters or `seconds` pass;
     /// returns the last counters read (the caller then asserts on them).
-    func counters(_ name: String, within seconds: Double = 5, until done: ([[UInt8]: UInt64]) -> Bool) throws -> [[UInt8]: UInt64] {
+    func counters(_ name: String, offset: Int = 0, within seconds: Double = 5,
+                  until done: ([[UInt8]: UInt64]) -> Bool) throws -> [[UInt8]: UInt64] {
         let deadline = Date().addingTimeInterval(seconds)
-        var last = try counters(name)
+        var last = try counters(name, offset: offset)
         while !done(last), Date() < deadline {
             usleep(20_000)
-            last = try counters(name)
+            last = try counters(name, offset: offset)
         }
         return last
     }

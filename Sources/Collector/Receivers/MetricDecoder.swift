@@ -97,7 +97,8 @@ public final class MetricDecoder {
         guard let bucketField else {
             let scale = spec.scale
             try forEach { key, value in
-                points.append(MetricPoint(name: spec.name, labels: labels(key), value: Double(Self.value(value, size: valueSize, perCPU: perCPU)) * scale,
+                points.append(MetricPoint(name: spec.name, labels: labels(key), value: Double(Self.value(value, size: valueSize, perCPU: perCPU,
+                                                                                                offset: spec.valueOffset, width: spec.valueSize)) * scale,
                                           kind: kind, timestamp: timestamp, sorted: true))
             }
             return points
@@ -113,7 +114,7 @@ public final class MetricDecoder {
             var counts = groups[group] ?? Array(repeating: 0, count: bounds.count + 1)
             // Below the first bucket counts in the first; above the last only in +Inf.
             let slot = min(max(Int(index) - minimum, 0), bounds.count)
-            counts[slot] &+= Self.value(value, size: valueSize, perCPU: perCPU)
+            counts[slot] &+= Self.value(value, size: valueSize, perCPU: perCPU, offset: spec.valueOffset, width: spec.valueSize)
             groups[group] = counts
         }
         for (group, counts) in groups {
@@ -187,14 +188,18 @@ public final class MetricDecoder {
 
     /// A map value as a number: `size` (4 or 8) bytes little-endian; per-CPU values summed
     /// over their 8-byte-aligned slots.
-    public static func value(_ bytes: UnsafeRawBufferPointer, size: Int, perCPU: Bool) -> UInt64 {
-        guard perCPU else { return read(bytes, 0, size) }
+    ///   - size: the map's value size (per CPU for per-CPU maps).
+    ///   - offset, width: where the counter sits in the value and its size (default: the whole
+    ///     value, up to 8 bytes).
+    public static func value(_ bytes: UnsafeRawBufferPointer, size: Int, perCPU: Bool, offset: Int = 0, width: Int? = nil) -> UInt64 {
+        let width = width ?? min(size, 8)
+        guard perCPU else { return read(bytes, offset, width) }
         let stride = (size + 7) / 8 * 8
         var total: UInt64 = 0
-        var offset = 0
-        while offset + size <= bytes.count {
-            total &+= read(bytes, offset, size)
-            offset += stride
+        var base = 0
+        while base + offset + width <= bytes.count {
+            total &+= read(bytes, base + offset, width)
+            base += stride
         }
         return total
     }

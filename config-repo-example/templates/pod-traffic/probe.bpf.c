@@ -16,19 +16,18 @@ struct traffic_key {
     __u16 ethertype; /* host byte order */
 };
 
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-    __uint(max_entries, 4096);
-    __type(key, struct traffic_key);
-    __type(value, __u64);
-} packets SEC(".maps");
+/* Both counters in one value: one map lookup per packet. */
+struct traffic_value {
+    __u64 packets;
+    __u64 bytes;
+};
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
     __uint(max_entries, 4096);
     __type(key, struct traffic_key);
-    __type(value, __u64);
-} bytes SEC(".maps");
+    __type(value, struct traffic_value);
+} traffic SEC(".maps");
 
 static __always_inline int count(struct __sk_buff *skb, __u8 direction)
 {
@@ -43,8 +42,17 @@ static __always_inline int count(struct __sk_buff *skb, __u8 direction)
     __u32 offset = key.ethertype == ETH_P_IP ? ETH_HLEN + 9 : key.ethertype == ETH_P_IPV6 ? ETH_HLEN + 6 : 0;
     if (offset && data + offset + 1 <= end)
         key.protocol = *(__u8 *)(data + offset);
-    aeolus_add_percpu(&packets, &key, 1);
-    aeolus_add_percpu(&bytes, &key, skb->len);
+    struct traffic_value *value = bpf_map_lookup_elem(&traffic, &key);
+    if (!value) {
+        struct traffic_value zero = {};
+        bpf_map_update_elem(&traffic, &key, &zero, BPF_NOEXIST);
+        value = bpf_map_lookup_elem(&traffic, &key);
+        if (!value)
+            return TC_ACT_UNSPEC;
+    }
+    /* Per-CPU: this CPU's slot alone, no atomics needed. */
+    value->packets += 1;
+    value->bytes += skb->len;
     return TC_ACT_UNSPEC; /* observe only: let the next filter decide */
 }
 
