@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: systemLibraries + [
         // Kits: the only places that touch C pointers.
@@ -47,11 +49,22 @@ let package = Package(
             "AeolusModel", "BPFKit", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // The dictator (AHD): git source, desired state, planner, agent API, status writer.
+        .target(name: "Dictator", dependencies: [
+            "AeolusModel", "GitKit", "Compiler", "RemoteWrite", "CurlKit",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
-            "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite",
+            "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Dictator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "aeolus", dependencies: ["AeolusCLI"]),
 
@@ -66,5 +79,6 @@ let package = Package(
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),
         .testTarget(name: "AeolusCLITests", dependencies: ["AeolusTesting"]),
+        .testTarget(name: "DictatorTests", dependencies: ["Dictator", "AeolusModel", "GitKit", "Compiler", "CurlKit", "AeolusTesting"]),
     ]
 )

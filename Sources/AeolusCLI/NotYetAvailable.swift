@@ -12,11 +12,6 @@ extension NotYetAvailable {
     }
 }
 
-struct DictatorCommand: NotYetAvailable {
-    static let configuration = CommandConfiguration(
-        commandName: "dictator", abstract: "Run the dictator (AHD): the GitOps reconciler.")
-}
-
 struct AgentCommand: NotYetAvailable {
     static let configuration = CommandConfiguration(
         commandName: "agent", abstract: "Run the agent (AHA): loads and attaches probes on this node.")
@@ -25,11 +20,6 @@ struct AgentCommand: NotYetAvailable {
 struct CollectorCommand: NotYetAvailable {
     static let configuration = CommandConfiguration(
         commandName: "collector", abstract: "Run the collector (AHC): eBPF maps to metrics.")
-}
-
-struct StatusCommand: NotYetAvailable {
-    static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show nodes, probes and reactions as the dictator sees them.")
 }
 
 struct DemoCommand: NotYetAvailable {
