@@ -74,28 +74,33 @@ public enum Planner {
         let changedDesired = changedProbes.map { ids in desired.probes.filter { ids.contains($0.id) } }
         for (node, labels) in nodes {
             let old = previous[node]
-            let probes: [ProbeAssignment]
             if let changedProbes, let changedDesired, let old {
-                var kept = old.probes.filter { !changedProbes.contains($0.id) }
-                let added = changedDesired.compactMap { $0.nodes.matches(labels) ? $0.assignment : nil }
-                if !added.isEmpty {
-                    kept.append(contentsOf: added)
-                    kept.sort { $0.id < $1.id }
+                // Only the changed ids can differ: compare and diff just those.
+                let before = old.probes.filter { changedProbes.contains($0.id) }
+                let after = changedDesired.compactMap { $0.nodes.matches(labels) ? $0.assignment : nil }
+                if before == after {
+                    result[node] = NodePlan(assignment: old, changes: [])
+                    continue
                 }
-                probes = kept
-            } else if let cached = byLabels[labels] {
+                var probes = old.probes.filter { !changedProbes.contains($0.id) }
+                probes.append(contentsOf: after)
+                probes.sort { $0.id < $1.id }
+                result[node] = NodePlan(assignment: NodeAssignment(node: node, revision: revision, probes: probes),
+                                        changes: Self.changes(from: before, to: after))
+                continue
+            }
+            let probes: [ProbeAssignment]
+            if let cached = byLabels[labels] {
                 probes = cached
             } else {
                 probes = Self.probes(for: labels, desired: desired)
                 byLabels[labels] = probes
             }
-            let oldProbes = old?.probes ?? []
-            if let old, oldProbes == probes {
+            if let old, old.probes == probes {
                 result[node] = NodePlan(assignment: old, changes: [])
             } else {
-                let changes = Self.changes(from: oldProbes, to: probes)
                 result[node] = NodePlan(assignment: NodeAssignment(node: node, revision: revision, probes: probes),
-                                        changes: changes)
+                                        changes: Self.changes(from: old?.probes ?? [], to: probes))
             }
         }
         return Plan(nodes: result)
