@@ -95,7 +95,7 @@ public struct SourcedPolicy: Sendable, Hashable {
 }
 
 /// A template as the planner needs it: the declaration and its object's digest and bytes.
-public struct TemplateObject: Sendable, Hashable {
+public struct TemplateObject: Sendable, Hashable, Codable {
     /// The template as declared at the revision its object was built from.
     public var template: Template
     /// `sha256:<hex>` of `elf`.

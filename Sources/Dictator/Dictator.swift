@@ -63,7 +63,8 @@ public struct Dictator: Sendable {
         state = DictatorState(branch: configuration.remote.branch, registrationsFile: configuration.workdir + "/agents.json",
                               logger: logger)
         gitSource = GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
-                              pollInterval: configuration.pollInterval, logger: logger)
+                              pollInterval: configuration.pollInterval,
+                              lastGoodFile: configuration.workdir + "/last-good.json", logger: logger)
         statusWriter = try StatusWriter(remote: configuration.remote, repository: repository, state: state,
                                         interval: configuration.statusInterval, logger: logger)
     }

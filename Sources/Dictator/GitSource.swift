@@ -61,13 +61,15 @@ public final class GitSource: DesiredSource, Sendable {
     private let logger: Logger
 
     /// A source polling `remote` through the bare clone `repository`.
+    /// The last good objects are kept in `lastGoodFile` (when given) across restarts.
     public init(remote: GitRemote, repository: Repository, compiler: RepositoryCompiler, state: DictatorState,
-                pollInterval: Duration, logger: Logger) {
+                pollInterval: Duration, lastGoodFile: String? = nil, logger: Logger) {
         self.remote = remote
         self.repository = repository
         self.pollInterval = pollInterval
         self.state = state
-        self.reconciler = ReconcilerBox(Reconciler(compiler: compiler))
+        let lastGood = lastGoodFile.map(Reconciler.loadLastGood) ?? [:]
+        self.reconciler = ReconcilerBox(Reconciler(compiler: compiler, lastGood: lastGood), file: lastGoodFile, logger: logger)
         self.logger = logger
     }
 
@@ -126,10 +128,25 @@ final class ReconcilerBox: @unchecked Sendable {
     // @unchecked Sendable: `reconciler` is only touched while holding `lock`.
     private var reconciler: Reconciler
     private let lock = NSLock()
+    private let file: String?
+    private let logger: Logger
 
-    init(_ reconciler: Reconciler) { self.reconciler = reconciler }
+    init(_ reconciler: Reconciler, file: String?, logger: Logger) {
+        self.reconciler = reconciler
+        self.file = file
+        self.logger = logger
+    }
 
+    /// Reconciles and saves the last good objects.
     func reconcile(snapshot: [String: Data], revision: String, subject: String) -> ReconcileOutcome {
-        lock.withLock { reconciler.reconcile(snapshot: snapshot, revision: revision, subject: subject) }
+        lock.withLock {
+            let outcome = reconciler.reconcile(snapshot: snapshot, revision: revision, subject: subject)
+            if let file {
+                do { try reconciler.save(to: file) } catch {
+                    logger.error("cannot save the last good objects", metadata: ["file": "\(file)", "error": "\(error)"])
+                }
+            }
+            return outcome
+        }
     }
 }

@@ -55,9 +55,22 @@ public struct Reconciler: Sendable {
     /// Template name → last good object.
     public private(set) var lastGood: [String: TemplateObject] = [:]
 
-    /// A reconciler building with `compiler`.
-    public init(compiler: RepositoryCompiler) {
+    /// A reconciler building with `compiler`, starting from the last good objects of an earlier
+    /// run (so a template broken at the branch's tip keeps its object across a restart).
+    public init(compiler: RepositoryCompiler, lastGood: [String: TemplateObject] = [:]) {
         self.compiler = compiler
+        self.lastGood = lastGood
+    }
+
+    /// Loads last good objects saved by `save(to:)`; empty when there are none.
+    public static func loadLastGood(from path: String) -> [String: TemplateObject] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        return (try? JSONDecoder().decode([String: TemplateObject].self, from: data)) ?? [:]
+    }
+
+    /// Saves the last good objects (atomically).
+    public func save(to path: String) throws {
+        try JSONEncoder().encode(lastGood).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     /// Checks and compiles `snapshot` (as `aeolus check` does) and reconciles it with the last

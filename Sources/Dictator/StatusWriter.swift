@@ -58,6 +58,8 @@ public final class StatusWriter: Service, Sendable {
     /// Returns the commit pushed, nil when nothing changed or every attempt failed.
     @discardableResult
     public func writeWithRetries(attempts: Int = 6) async -> ObjectID? {
+        // Before the first revision is reconciled the state is not the dictator's view yet.
+        guard await state.revision != nil else { return nil }
         var delay = Duration.milliseconds(100)
         var changes = await state.takeChanges()
         for attempt in 1...attempts {
