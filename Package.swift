@@ -50,6 +50,16 @@ let package = Package(
             "AeolusModel", "BPFKit", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // The dictator (AHD): git source, desired state, planner, agent API, status writer, reactions.
+        .target(name: "Dictator", dependencies: [
+            "AeolusModel", "GitKit", "Compiler", "RemoteWrite", "CurlKit", "ReactionEngine",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+
         // The closed loop's logic: trigger evaluation and reaction decisions (pure values).
         .target(name: "ReactionEngine", dependencies: ["AeolusModel"]),
 
@@ -80,9 +90,10 @@ let package = Package(
 
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
-            "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Agent", "Collector", "Demo",
+            "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Agent", "Collector", "Dictator", "Demo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "aeolus", dependencies: ["AeolusCLI"]),
 
@@ -106,6 +117,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "BPFKit", "AeolusModel", "AeolusTesting", "Compiler"]),
+        .testTarget(name: "DictatorTests", dependencies: ["Dictator", "AeolusModel", "GitKit", "Compiler", "CurlKit", "AeolusTesting"]),
         .testTarget(name: "TemplateTests", dependencies: ["Compiler", "BPFKit", "AeolusModel", "AeolusTesting"]),
     ]
 )

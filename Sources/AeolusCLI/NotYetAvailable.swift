@@ -12,16 +12,6 @@ extension NotYetAvailable {
     }
 }
 
-struct DictatorCommand: NotYetAvailable {
-    static let configuration = CommandConfiguration(
-        commandName: "dictator", abstract: "Run the dictator (AHD): the GitOps reconciler.")
-}
-
-struct StatusCommand: NotYetAvailable {
-    static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show nodes, probes and reactions as the dictator sees them.")
-}
-
 struct DemoCommand: NotYetAvailable {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Run the whole loop on this machine.")

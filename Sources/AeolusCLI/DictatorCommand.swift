@@ -1,0 +1,153 @@
+import AeolusModel
+import ArgumentParser
+import Dictator
+import Foundation
+import GitKit
+import Logging
+
+/// `aeolus dictator`: the GitOps reconciler (AHD).
+struct DictatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dictator", abstract: "Run the dictator (AHD): the GitOps reconciler.",
+        discussion: """
+        Watches --branch of --repo (every --poll, and at once on POST /hooks/git), checks and compiles each \
+        revision, plans probes for the registered agents and serves them the agent API. Status is committed \
+        to --status-branch, never to --branch.
+        """)
+
+    @Option(help: "The config repository URL (https://, ssh://, git://, file://).")
+    var repo: String
+
+    @Option(help: "The branch people push to (watched, never written).")
+    var branch: String = "main"
+
+    @Option(name: .customLong("status-branch"), help: "The branch the dictator commits status to.")
+    var statusBranch: String = "aeolus/status"
+
+    @Option(help: "HOST:PORT to listen on.")
+    var listen: String = "127.0.0.1:8080"
+
+    @Option(help: "Time between fetches, e.g. 30s, 1m.")
+    var poll: String = "30s"
+
+    @Option(name: .customLong("status-interval"), help: "Minimum time between status commits.")
+    var statusInterval: String = "2s"
+
+    @Option(name: .customLong("lost-after"), help: "An agent silent for this long is marked lost.")
+    var lostAfter: String = "90s"
+
+    @Option(help: "Time between heartbeat lines on idle watch streams.")
+    var heartbeat: String = "\(AgentAPI.heartbeatSeconds)s"
+
+    @Option(help: "Folder for the clone, the object cache and registrations.")
+    var workdir: String = "/var/lib/aeolus/dictator"
+
+    @Option(name: .customLong("token-file"), help: "File holding the bearer token agents must send.")
+    var tokenFile: String?
+
+    @Option(name: .customLong("webhook-secret-file"), help: "File holding the webhook secret (HMAC / GitLab token).")
+    var webhookSecretFile: String?
+
+    @Option(name: .customLong("git-token-file"), help: "https: file holding an access token.")
+    var gitTokenFile: String?
+
+    @Option(name: .customLong("git-username"), help: "https: user name (with --git-password-file, or for the token).")
+    var gitUsername: String?
+
+    @Option(name: .customLong("git-password-file"), help: "https: file holding the password.")
+    var gitPasswordFile: String?
+
+    @Option(name: .customLong("ssh-key"), help: "ssh: private key file.")
+    var sshKey: String?
+
+    @Option(name: .customLong("ssh-passphrase-file"), help: "ssh: file holding the key's passphrase.")
+    var sshPassphraseFile: String?
+
+    @Option(name: .customLong("known-hosts"), help: "ssh: known_hosts file the server's key must be in.")
+    var knownHosts: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if statusBranch == branch { throw ValidationError("--status-branch must differ from --branch") }
+        _ = try listenAddress()
+        for (flag, text) in [("--poll", poll), ("--status-interval", statusInterval), ("--lost-after", lostAfter), ("--heartbeat", heartbeat)] {
+            _ = try Self.duration(text, flag: flag)
+        }
+        if sshKey != nil && knownHosts == nil { throw ValidationError("--ssh-key needs --known-hosts") }
+        if gitPasswordFile != nil && gitUsername == nil { throw ValidationError("--git-password-file needs --git-username") }
+        if [gitTokenFile != nil, gitPasswordFile != nil, sshKey != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("give one of --git-token-file, --git-password-file, --ssh-key")
+        }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "aeolus.dictator")
+        let (host, port) = try listenAddress()
+        var configuration = DictatorConfiguration(
+            remote: GitRemote(url: repo, branch: branch, statusBranch: statusBranch, credentials: try credentials()),
+            workdir: workdir)
+        configuration.host = host
+        configuration.port = port
+        configuration.pollInterval = try Self.duration(poll, flag: "--poll")
+        configuration.statusInterval = try Self.duration(statusInterval, flag: "--status-interval")
+        configuration.lostAfter = try Self.duration(lostAfter, flag: "--lost-after")
+        configuration.heartbeat = try Self.duration(heartbeat, flag: "--heartbeat")
+        configuration.token = try tokenFile.map(Self.secret)
+        configuration.webhookSecret = try webhookSecretFile.map(Self.secret)
+        let dictator: Dictator
+        do {
+            dictator = try await Dictator(configuration: configuration, logger: logger)
+        } catch {
+            FileHandleStandardError.write("aeolus dictator: \(error)\n")
+            throw ExitCode(1)
+        }
+        try await dictator.run { port in
+            logger.notice("listening", metadata: ["address": "\(host):\(port)", "repo": "\(repo)", "branch": "\(branch)"])
+        }
+    }
+
+    func listenAddress() throws -> (String, Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    func credentials() throws -> Credentials {
+        if let gitTokenFile { return .token(try Self.secret(gitTokenFile), username: gitUsername) }
+        if let gitPasswordFile, let gitUsername { return .userPassword(username: gitUsername, password: try Self.secret(gitPasswordFile)) }
+        if let sshKey, let knownHosts {
+            return .sshKey(privateKey: sshKey, publicKey: nil, passphrase: try sshPassphraseFile.map(Self.secret), knownHosts: knownHosts)
+        }
+        return .none
+    }
+
+    /// A file's contents without surrounding whitespace.
+    static func secret(_ path: String) throws -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+
+    static func duration(_ text: String, flag: String) throws -> Duration {
+        do {
+            let span = try TimeSpan(parsing: text)
+            return .nanoseconds(Int64(span.nanoseconds))
+        } catch {
+            throw ValidationError("\(flag): \(error.message)")
+        }
+    }
+}

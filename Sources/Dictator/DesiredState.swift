@@ -1,0 +1,115 @@
+import AeolusModel
+
+/// One probe the dictator wants somewhere: the resolved assignment (object digest, load settings,
+/// programs, pods, metrics) and the node selector that says where.
+public struct DesiredProbe: Sendable, Hashable {
+    /// The nodes that should run it.
+    public var nodes: LabelSelector
+    /// What each of those nodes runs.
+    public var assignment: ProbeAssignment
+    /// The source that asked for it (`git`, later `kubernetes`, `reaction`).
+    public var source: String
+
+    /// Creates a desired probe.
+    public init(nodes: LabelSelector, assignment: ProbeAssignment, source: String) {
+        self.nodes = nodes
+        self.assignment = assignment
+        self.source = source
+    }
+
+    /// The probe's id (`policy/<namespace>/<name>`, `reaction/<id>`).
+    public var id: String { assignment.id }
+}
+
+/// Everything the dictator wants on every node, at one moment: probes sorted by id.
+public struct DesiredState: Sendable, Hashable {
+    /// The probes, sorted by id, ids unique.
+    public private(set) var probes: [DesiredProbe]
+
+    /// Creates a desired state; later duplicates of an id are dropped (first source wins).
+    public init(probes: [DesiredProbe] = []) {
+        var seen = Set<String>()
+        self.probes = probes.filter { seen.insert($0.id).inserted }.sorted { $0.id < $1.id }
+    }
+
+    /// The probes by id.
+    public var byID: [String: DesiredProbe] {
+        Dictionary(uniqueKeysWithValues: probes.map { ($0.id, $0) })
+    }
+
+    /// Ids whose probe was added, removed or changed between `self` and `other`.
+    public func changedIDs(comparedTo other: DesiredState) -> Set<String> {
+        let mine = byID, theirs = other.byID
+        var changed = Set<String>()
+        for (id, probe) in mine where theirs[id] != probe { changed.insert(id) }
+        for id in theirs.keys where mine[id] == nil { changed.insert(id) }
+        return changed
+    }
+
+    /// The probe id of a policy: `policy/<namespace>/<name>` (namespace `default` when unset).
+    public static func probeID(of policy: ProbePolicy) -> String {
+        "policy/\(policy.metadata.namespace ?? "default")/\(policy.metadata.name)"
+    }
+
+    /// Resolves policies against the compiled templates: every policy that is not suspended, whose
+    /// template has an object and whose parameters load, becomes a desired probe; the others are
+    /// returned as problems (policy key → message).
+    public static func resolve(policies: [SourcedPolicy], templates: [String: TemplateObject])
+        -> (state: DesiredState, problems: [String: String]) {
+        var probes: [DesiredProbe] = []
+        var problems: [String: String] = [:]
+        for sourced in policies {
+            let policy = sourced.policy
+            guard !policy.spec.suspend else { continue }
+            guard let object = templates[policy.spec.template] else {
+                problems[policy.key] = "template \"\(policy.spec.template)\" has no compiled object"
+                continue
+            }
+            switch object.template.loadSettings(parameters: policy.spec.parameters) {
+            case .failure(let failure):
+                problems[policy.key] = "parameters of template \"\(policy.spec.template)\": \(failure.description)"
+            case .success(let load):
+                let assignment = ProbeAssignment(
+                    id: probeID(of: policy), template: object.template.name, digest: object.digest,
+                    programs: object.template.programs, load: load, parameters: policy.spec.parameters,
+                    pods: policy.spec.selector.pods, metrics: object.template.metrics)
+                probes.append(DesiredProbe(nodes: policy.spec.selector.nodes, assignment: assignment, source: sourced.source))
+            }
+        }
+        return (DesiredState(probes: probes), problems)
+    }
+}
+
+/// A policy and the source it came from.
+public struct SourcedPolicy: Sendable, Hashable {
+    /// The policy.
+    public var policy: ProbePolicy
+    /// `git`, `kubernetes`, ...
+    public var source: String
+
+    /// Creates a sourced policy.
+    public init(policy: ProbePolicy, source: String) {
+        self.policy = policy
+        self.source = source
+    }
+}
+
+/// A template as the planner needs it: the declaration and its object's digest and bytes.
+public struct TemplateObject: Sendable, Hashable, Codable {
+    /// The template as declared at the revision its object was built from.
+    public var template: Template
+    /// `sha256:<hex>` of `elf`.
+    public var digest: String
+    /// The object file.
+    public var elf: [UInt8]
+    /// The git revision the object was built from.
+    public var revision: String
+
+    /// Creates a template object.
+    public init(template: Template, digest: String, elf: [UInt8], revision: String) {
+        self.template = template
+        self.digest = digest
+        self.elf = elf
+        self.revision = revision
+    }
+}

@@ -1,0 +1,120 @@
+import AeolusModel
+import Compiler
+import Foundation
+import GitKit
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// How a dictator runs: the repository, where it listens, its timings and secrets.
+public struct DictatorConfiguration: Sendable {
+    /// The config repository and its branches.
+    public var remote: GitRemote
+    /// Host to listen on.
+    public var host: String = "127.0.0.1"
+    /// Port to listen on (0: any free port).
+    public var port: Int = 8080
+    /// Time between fetches (webhooks fetch at once).
+    public var pollInterval: Duration = .seconds(30)
+    /// Minimum time between status commits.
+    public var statusInterval: Duration = .seconds(2)
+    /// An agent silent for this long is marked lost.
+    public var lostAfter: Duration = .seconds(90)
+    /// Time between heartbeat lines on idle watches.
+    public var heartbeat: Duration = .seconds(AgentAPI.heartbeatSeconds)
+    /// The folder holding the bare clone and the registrations.
+    public var workdir: String
+    /// The bearer token agents send; nil: no auth.
+    public var token: String?
+    /// The webhook secret; nil accepts unsigned webhooks.
+    public var webhookSecret: String?
+    /// The compiled-object cache folder (nil: `<workdir>/objects`).
+    public var cacheDirectory: String?
+
+    /// A configuration with defaults.
+    public init(remote: GitRemote, workdir: String) {
+        self.remote = remote
+        self.workdir = workdir
+    }
+}
+
+/// The dictator: the git source, the state and planner, the agent API server, the status writer
+/// and housekeeping (heartbeats, lost agents), run as services with graceful shutdown.
+public struct Dictator: Sendable {
+    /// The configuration.
+    public let configuration: DictatorConfiguration
+    /// The state.
+    public let state: DictatorState
+    /// The git source.
+    public let gitSource: GitSource
+    /// The status writer.
+    public let statusWriter: StatusWriter
+    private let logger: Logger
+
+    /// Prepares a dictator: clones (or opens) the repository under the workdir. Throws when the
+    /// repository cannot be reached or clang is missing.
+    public init(configuration: DictatorConfiguration, logger: Logger = Logger(label: "aeolus.dictator")) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        try FileManager.default.createDirectory(atPath: configuration.workdir, withIntermediateDirectories: true)
+        let repository = try await configuration.remote.openClone(at: configuration.workdir + "/repository.git")
+        let cache = try ObjectCache(directory: configuration.cacheDirectory ?? configuration.workdir + "/objects")
+        let compiler = RepositoryCompiler(compiler: BPFCompiler(clang: try Clang.locate(), cache: cache))
+        state = DictatorState(branch: configuration.remote.branch, registrationsFile: configuration.workdir + "/agents.json",
+                              logger: logger)
+        gitSource = GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
+                              pollInterval: configuration.pollInterval,
+                              lastGoodFile: configuration.workdir + "/last-good.json", logger: logger)
+        statusWriter = try StatusWriter(remote: configuration.remote, repository: repository, state: state,
+                                        interval: configuration.statusInterval, logger: logger)
+    }
+
+    /// The HTTP application (`onRunning` gets the bound port).
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let source = gitSource
+        let server = DictatorServer(state: state, token: configuration.token,
+                                    webhook: WebhookVerifier(secret: configuration.webhookSecret),
+                                    branch: configuration.remote.branch, onPush: { source.trigger() })
+        return Application(router: server.router(),
+                           configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                                serverName: "aeolus-dictator"),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+                           logger: logger)
+    }
+
+    /// Every service, in start order; graceful shutdown runs in reverse: watches close first,
+    /// then the last status is written, then the server stops.
+    public func services(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+        [application(onRunning: onRunning), gitSource, statusWriter,
+         Housekeeping(state: state, heartbeat: configuration.heartbeat, lostAfter: configuration.lostAfter)]
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let group = ServiceGroup(configuration: .init(services: services(onRunning: onRunning),
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Heartbeats on idle watches and lost-agent detection; on graceful shutdown it closes every watch
+/// (so the HTTP server can drain).
+struct Housekeeping: Service {
+    let state: DictatorState
+    let heartbeat: Duration
+    let lostAfter: Duration
+
+    func run() async throws {
+        let wakeup = Wakeup()
+        await withGracefulShutdownHandler {
+            while !(await wakeup.isStopped) {
+                await wakeup.wait(upTo: heartbeat)
+                await state.heartbeat()
+                await state.markLost(timeout: lostAfter)
+            }
+        } onGracefulShutdown: {
+            Task { await wakeup.stop() }
+        }
+        await state.closeWatches()
+    }
+}

@@ -1,0 +1,173 @@
+import AeolusModel
+import Foundation
+import Hummingbird
+import Logging
+
+/// The dictator's HTTP API: the agent API (`AgentAPI`), the git webhook, status, metrics and
+/// health endpoints, as a Hummingbird router.
+public struct DictatorServer: Sendable {
+    /// The state served.
+    public let state: DictatorState
+    /// The bearer token agents and `aeolus status` must send on `/api/v1/...`; nil: no auth.
+    public let token: String?
+    /// Checks webhook signatures.
+    public let webhook: WebhookVerifier
+    /// The watched branch (pushes to other branches are ignored).
+    public let branch: String
+    /// Called when a webhook asks for a fetch.
+    public let onPush: @Sendable () -> Void
+
+    /// The largest request body accepted.
+    static let maxBody = 16 << 20
+
+    /// A server for `state`.
+    public init(state: DictatorState, token: String?, webhook: WebhookVerifier, branch: String,
+                onPush: @escaping @Sendable () -> Void) {
+        self.state = state
+        self.token = token.flatMap { $0.isEmpty ? nil : $0 }
+        self.webhook = webhook
+        self.branch = branch
+        self.onPush = onPush
+    }
+
+    /// The router with every route.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let server = self
+        router.post("/api/v1/agents") { request, _ in try await server.register(request) }
+        router.get("/api/v1/nodes/:node/assignment") { request, context in
+            try await server.assignment(request, node: try context.parameters.require("node"))
+        }
+        router.put("/api/v1/nodes/:node/state") { request, context in
+            try await server.report(request, node: try context.parameters.require("node"))
+        }
+        router.get("/api/v1/objects/:digest") { request, context in
+            try await server.object(request, digest: try context.parameters.require("digest"))
+        }
+        router.get("/api/v1/status") { request, _ in
+            try server.authorize(request)
+            return try Self.json(await server.state.status())
+        }
+        router.post("/hooks/git") { request, _ in try await server.hook(request) }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: await server.state.prometheusText())))
+        }
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { _, _ in
+            await server.state.revision == nil
+                ? Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "no revision reconciled yet\n")))
+                : Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        return router
+    }
+
+    func authorize(_ request: Request) throws {
+        guard let token else { return }
+        let given = request.headers[.authorization] ?? ""
+        guard WebhookVerifier.constantTimeEqual(given, "Bearer \(token)") else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "a valid bearer token is required")
+        }
+    }
+
+    func register(_ request: Request) async throws -> Response {
+        try authorize(request)
+        let registration: AgentRegistration = try await Self.decode(request)
+        guard !registration.node.isEmpty, !registration.node.contains("/") else {
+            throw HTTPError(.badRequest, message: "node must be a non-empty name without '/'")
+        }
+        return try Self.json(await state.register(registration))
+    }
+
+    func assignment(_ request: Request, node: String) async throws -> Response {
+        try authorize(request)
+        let query = request.uri.queryParameters
+        let watching = query["watch"].map { $0 == "1" || $0 == "true" } ?? false
+        guard watching else {
+            guard let assignment = await state.assignment(node: node) else { throw Self.unknown(node) }
+            return try Self.json(assignment)
+        }
+        let after = query["revision"].flatMap { Int64(String($0)) }
+        guard let stream = await state.watch(node: node, after: after) else { throw Self.unknown(node) }
+        let body = ResponseBody { writer in
+            var last = after
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            for await event in stream {
+                switch event {
+                case .heartbeat:
+                    try await writer.write(ByteBuffer(string: "\n"))
+                case .assignment(let assignment):
+                    guard assignment.revision != last else { continue }
+                    last = assignment.revision
+                    var line = try encoder.encode(assignment)
+                    line.append(UInt8(ascii: "\n"))
+                    try await writer.write(ByteBuffer(bytes: line))
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-store"], body: body)
+    }
+
+    func report(_ request: Request, node: String) async throws -> Response {
+        try authorize(request)
+        var request = request
+        let data = Data(buffer: try await request.collectBody(upTo: Self.maxBody))
+        let report: NodeProbeState
+        do { report = try NodeProbeState.decode(data) } catch {
+            throw HTTPError(.badRequest, message: "not a NodeProbeState: \(error)")
+        }
+        guard report.node == node else {
+            throw HTTPError(.badRequest, message: "the body's node \"\(report.node)\" differs from the path's \"\(node)\"")
+        }
+        guard await state.report(report) else { throw Self.unknown(node) }
+        return Response(status: .noContent)
+    }
+
+    func object(_ request: Request, digest: String) async throws -> Response {
+        try authorize(request)
+        guard let elf = await state.object(digest: digest) else {
+            throw HTTPError(.notFound, message: "no object with digest \(digest) is in use")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: elf)))
+    }
+
+    func hook(_ request: Request) async throws -> Response {
+        var request = request
+        let body = Array(buffer: try await request.collectBody(upTo: Self.maxBody))
+        let headers = request.headers
+        let verdict = webhook.verify(body: body) { name in
+            headers.first { $0.name.canonicalName == name.lowercased() }?.value
+        }
+        if case .failure(let failure) = verdict { throw HTTPError(.unauthorized, message: failure.description) }
+        if let event = PushEvent.parse(body), !event.concerns(branch: branch) {
+            return Self.text(.accepted, "ignored: the push is not to \(branch)\n")
+        }
+        onPush()
+        return Self.text(.accepted, "fetching\n")
+    }
+
+    static func unknown(_ node: String) -> HTTPError {
+        HTTPError(.notFound, message: "node \"\(node)\" is not registered: POST \(AgentAPI.agents) first")
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> Response {
+        let encoder = NodeProbeState.makeEncoder()
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    static func decode<T: Decodable>(_ request: Request) async throws -> T {
+        var request = request
+        let data = Data(buffer: try await request.collectBody(upTo: maxBody))
+        do { return try NodeProbeState.makeDecoder().decode(T.self, from: data) } catch {
+            throw HTTPError(.badRequest, message: "not a valid \(T.self): \(error)")
+        }
+    }
+}

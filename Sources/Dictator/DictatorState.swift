@@ -1,0 +1,306 @@
+import AeolusModel
+import Foundation
+import Logging
+
+/// One event of an assignment watch: a new assignment, or a heartbeat on an idle stream.
+public enum WatchEvent: Sendable, Hashable {
+    /// The node's assignment at a newer revision.
+    case assignment(NodeAssignment)
+    /// Nothing changed; keeps the connection alive.
+    case heartbeat
+}
+
+/// The dictator's state: desired (policies from every source, the templates in use), actual
+/// (registered agents and their reports) and the assignments planned from both. Every change
+/// re-plans the affected nodes and wakes their watchers.
+public actor DictatorState {
+    /// A registered agent.
+    struct NodeRecord: Codable {
+        var registration: AgentRegistration
+        var lastSeen: Date
+        var report: NodeProbeState?
+        var lost = false
+    }
+
+    private let logger: Logger
+    private let branch: String
+    private let registrationsFile: String?
+    private var nodes: [String: NodeRecord] = [:]
+    private var policiesBySource: [String: [ProbePolicy]] = [:]
+    private var templates: [String: TemplateObject] = [:]
+    private var objects: [String: [UInt8]] = [:]
+    private var conditions: [String: TemplateCondition] = [:]
+    private var errors: [String: TemplateErrors] = [:]
+    private var policyProblems: [String: String] = [:]
+    private var desired = DesiredState()
+    private var assignments: [String: NodeAssignment] = [:]
+    private var lastRevision: Int64
+    private var watchers: [String: [UUID: AsyncStream<WatchEvent>.Continuation]] = [:]
+    private var closed = false
+    /// The git revision reconciled and its subject.
+    public private(set) var revision: String?
+    private var subject: String?
+    /// What changed since the status writer last took the changes (for its commit message).
+    private var pendingChanges: [String] = []
+    /// Counters for `/metrics`.
+    public private(set) var metrics = DictatorMetrics()
+
+    /// A state for the watched `branch`. Registrations persist in `registrationsFile` (so a
+    /// restarted dictator plans the same nodes before their agents come back). Revisions start
+    /// above every revision an earlier run can have issued (milliseconds since 1970).
+    public init(branch: String, registrationsFile: String? = nil, logger: Logger = Logger(label: "aeolus.dictator")) {
+        self.branch = branch
+        self.registrationsFile = registrationsFile
+        self.logger = logger
+        lastRevision = Int64(Date().timeIntervalSince1970 * 1000)
+        if let registrationsFile, let data = FileManager.default.contents(atPath: registrationsFile),
+           let saved = try? NodeProbeState.makeDecoder().decode([String: NodeRecord].self, from: data) {
+            nodes = saved
+        }
+    }
+
+    // MARK: Desired state
+
+    /// Applies a reconciled revision: the templates in use, the git policies, the errors.
+    public func apply(_ outcome: ReconcileOutcome) {
+        let previousRevision = revision
+        revision = outcome.revision
+        subject = outcome.subject
+        templates = outcome.templates
+        objects = Dictionary(outcome.templates.values.map { ($0.digest, $0.elf) }, uniquingKeysWith: { a, _ in a })
+        conditions = outcome.conditions
+        errors = outcome.errors
+        metrics.gitRevisionTimestamp = Date().timeIntervalSince1970
+        if previousRevision != outcome.revision {
+            pendingChanges.append("reconciled \(outcome.revision)")
+        }
+        for (name, report) in outcome.errors.sorted(by: { $0.key < $1.key }) {
+            pendingChanges.append("errors in \(name) (\(report.errors.count))")
+        }
+        policiesBySource["git"] = outcome.policies
+        rebuildDesired()
+    }
+
+    /// Replaces the policies of one source (git, custom resources, reactions).
+    public func setPolicies(_ policies: [ProbePolicy], source: String) {
+        policiesBySource[source] = policies
+        rebuildDesired()
+    }
+
+    private func rebuildDesired() {
+        let sourced = policiesBySource.keys.sorted().flatMap { source in
+            policiesBySource[source]!.map { SourcedPolicy(policy: $0, source: source) }
+        }
+        let (state, problems) = DesiredState.resolve(policies: sourced, templates: templates)
+        policyProblems = problems
+        let changed = state.changedIDs(comparedTo: desired)
+        desired = state
+        if !changed.isEmpty { replan(nodes: Set(nodes.keys), changedProbes: changed) }
+    }
+
+    /// The desired state.
+    public var desiredState: DesiredState { desired }
+
+    // MARK: Planning
+
+    private func replan(nodes names: Set<String>, changedProbes: Set<String>?) {
+        let start = ContinuousClock.now
+        let labels = Dictionary(uniqueKeysWithValues: names.compactMap { name in
+            nodes[name].map { (name, $0.registration.labels) }
+        })
+        let next = lastRevision + 1
+        let plan = Planner.plan(desired: desired, nodes: labels, previous: assignments, revision: next,
+                                changedProbes: changedProbes)
+        var issued = false
+        for (node, nodePlan) in plan.nodes {
+            let isNew = assignments[node] == nil
+            guard isNew || !nodePlan.changes.isEmpty else { continue }
+            assignments[node] = nodePlan.assignment
+            issued = true
+            if !nodePlan.changes.isEmpty {
+                pendingChanges.append("\(node): " + nodePlan.changes.map(\.description).joined(separator: ", "))
+                logger.info("assignment changed", metadata: [
+                    "node": "\(node)", "revision": "\(next)", "changes": "\(nodePlan.changes.map(\.description))"])
+            }
+            for continuation in watchers[node, default: [:]].values {
+                continuation.yield(.assignment(nodePlan.assignment))
+            }
+        }
+        if issued { lastRevision = next }
+        metrics.planSeconds.observe(seconds(ContinuousClock.now - start))
+    }
+
+    /// Plans a registered node that has no assignment yet (after a restart, before any change).
+    private func ensureAssignment(_ node: String) {
+        if assignments[node] == nil && nodes[node] != nil { replan(nodes: [node], changedProbes: nil) }
+    }
+
+    // MARK: Agents
+
+    /// Registers (or re-registers) an agent and returns its assignment.
+    public func register(_ registration: AgentRegistration, now: Date = Date()) -> NodeAssignment {
+        let previous = nodes[registration.node]
+        nodes[registration.node] = NodeRecord(registration: registration, lastSeen: now, report: previous?.report, lost: false)
+        if previous == nil || previous?.lost == true {
+            pendingChanges.append("\(registration.node): " + (previous == nil ? "registered" : "back"))
+        }
+        if previous?.registration != registration {
+            saveRegistrations()
+            replan(nodes: [registration.node], changedProbes: nil)
+        }
+        ensureAssignment(registration.node)
+        return assignments[registration.node]!
+    }
+
+    /// A registered node's assignment.
+    public func assignment(node: String) -> NodeAssignment? {
+        ensureAssignment(node)
+        return assignments[node]
+    }
+
+    /// Starts watching a node's assignment after `revision`: the current assignment first when its
+    /// revision differs from `revision` (newer, or from before a restart), then every change.
+    /// Nil when the node is not registered.
+    public func watch(node: String, after revision: Int64?) -> AsyncStream<WatchEvent>? {
+        ensureAssignment(node)
+        guard let current = assignments[node], !closed else { return nil }
+        nodes[node]?.lastSeen = Date()
+        let (stream, continuation) = AsyncStream<WatchEvent>.makeStream(bufferingPolicy: .bufferingNewest(64))
+        let id = UUID()
+        watchers[node, default: [:]][id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unwatch(node: node, id: id) }
+        }
+        if revision != current.revision { continuation.yield(.assignment(current)) }
+        metrics.watchers = watchers.values.reduce(0) { $0 + $1.count }
+        return stream
+    }
+
+    private func unwatch(node: String, id: UUID) {
+        watchers[node]?[id] = nil
+        metrics.watchers = watchers.values.reduce(0) { $0 + $1.count }
+    }
+
+    /// Sends a heartbeat to every watcher.
+    public func heartbeat() {
+        for continuation in watchers.values.flatMap(\.values) { continuation.yield(.heartbeat) }
+    }
+
+    /// Ends every watch stream and refuses new ones (graceful shutdown).
+    public func closeWatches() {
+        closed = true
+        for continuation in watchers.values.flatMap(\.values) { continuation.finish() }
+        watchers = [:]
+    }
+
+    /// Records an agent's report of what runs on its node. False when the node is not registered.
+    public func report(_ state: NodeProbeState, now: Date = Date()) -> Bool {
+        guard var record = nodes[state.node] else { return false }
+        let before = record.report.map(Self.phases)
+        record.report = state
+        record.lastSeen = now
+        if record.lost { pendingChanges.append("\(state.node): back") }
+        record.lost = false
+        nodes[state.node] = record
+        if before != Self.phases(state) {
+            let live = state.probes.filter { $0.state == .live }.count
+            pendingChanges.append("\(state.node): \(live) live of \(state.probes.count) reported")
+        }
+        return true
+    }
+
+    private static func phases(_ state: NodeProbeState) -> [String: String] {
+        Dictionary(state.probes.map { ($0.id, "\($0.state.rawValue) \($0.digest) \($0.reason ?? "")") },
+                   uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Marks nodes not seen for `timeout` as lost; returns the newly lost.
+    @discardableResult
+    public func markLost(timeout: Duration, now: Date = Date()) -> [String] {
+        let seconds = seconds(timeout)
+        var lost: [String] = []
+        for (name, record) in nodes where !record.lost && now.timeIntervalSince(record.lastSeen) > seconds {
+            nodes[name]?.lost = true
+            lost.append(name)
+            pendingChanges.append("\(name): lost (no report for \(Int(seconds)) s)")
+            logger.warning("agent lost", metadata: ["node": "\(name)"])
+        }
+        return lost.sorted()
+    }
+
+    /// The object whose digest is `digest`, among the templates in use.
+    public func object(digest: String) -> [UInt8]? { objects[digest] }
+
+    private func saveRegistrations() {
+        guard let registrationsFile else { return }
+        do {
+            let data = try NodeProbeState.makeEncoder().encode(nodes.mapValues { NodeRecord(registration: $0.registration, lastSeen: $0.lastSeen) })
+            let temporary = registrationsFile + ".tmp"
+            try data.write(to: URL(fileURLWithPath: temporary))
+            _ = rename(temporary, registrationsFile)
+        } catch {
+            logger.error("cannot save registrations", metadata: ["file": "\(registrationsFile)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Status
+
+    /// The level-based status of everything.
+    public func status() -> DictatorStatus {
+        var probeCounts: [String: Int] = ["assigned": 0, "live": 0, "failed": 0, "pending": 0, "unreported": 0]
+        let nodeStatuses = nodes.keys.sorted().map { name -> DictatorStatus.NodeStatus in
+            let record = nodes[name]!
+            let reported = Dictionary((record.report?.probes ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let probes = (assignments[name]?.probes ?? []).map { probe -> DictatorStatus.ProbeStatus in
+                let state = reported[probe.id]
+                let phase: String
+                if let state { phase = state.digest == probe.digest || state.state == .failed ? state.state.rawValue : "pending" }
+                else { phase = "unreported" }
+                probeCounts["assigned", default: 0] += 1
+                probeCounts[phase, default: 0] += 1
+                return DictatorStatus.ProbeStatus(id: probe.id, template: probe.template, digest: probe.digest, state: phase,
+                                                  reason: state?.reason, verifierLog: state?.verifierLog)
+            }
+            return DictatorStatus.NodeStatus(node: name, labels: record.registration.labels,
+                                             kernelVersion: record.registration.kernelVersion, lost: record.lost, probes: probes)
+        }
+        var templateCounts: [String: Int] = [:]
+        for condition in conditions.values { templateCounts[condition.rawValue, default: 0] += 1 }
+        let summary = DictatorStatus.Summary(
+            revision: revision, message: subject, branch: branch, templates: templateCounts,
+            nodes: .init(total: nodes.count, lost: nodes.values.filter(\.lost).count),
+            probes: probeCounts, policyProblems: policyProblems)
+        return DictatorStatus(summary: summary, nodes: nodeStatuses, errors: errors.keys.sorted().map { errors[$0]! })
+    }
+
+    /// Whether a node's reports stopped.
+    public func isLost(node: String) -> Bool { nodes[node]?.lost ?? false }
+
+    /// Takes the change descriptions gathered since the last call (for a status commit message).
+    public func takeChanges() -> [String] {
+        defer { pendingChanges = [] }
+        return pendingChanges
+    }
+
+    /// Per-node probe counts for `/metrics`: node → (desired, live, failed).
+    func nodeProbeCounts() -> [String: (desired: Int, live: Int, failed: Int, lost: Bool)] {
+        var result: [String: (Int, Int, Int, Bool)] = [:]
+        for (name, record) in nodes {
+            let assigned = assignments[name]?.probes ?? []
+            let ids = Set(assigned.map(\.id))
+            let reported = (record.report?.probes ?? []).filter { ids.contains($0.id) }
+            result[name] = (assigned.count, reported.filter { $0.state == .live }.count,
+                            reported.filter { $0.state == .failed }.count, record.lost)
+        }
+        return result
+    }
+
+    /// Records a failed fetch.
+    public func recordFetchError() { metrics.fetchErrors += 1 }
+    /// Records a push retried after a non-fast-forward or a transient failure.
+    public func recordPushRetry() { metrics.pushRetries += 1 }
+    /// Records a status commit pushed.
+    public func recordStatusCommit() { metrics.statusCommits += 1 }
+    /// Records a reconcile's duration (fetch to applied).
+    public func recordReconcile(seconds: Double) { metrics.reconcileSeconds.observe(seconds) }
+}

@@ -1,0 +1,152 @@
+import AeolusModel
+import Compiler
+import Foundation
+import GitKit
+import Logging
+import ServiceLifecycle
+
+/// A source of desired policies (git now; ProbePolicy custom resources and reactions later):
+/// a service that keeps `DictatorState.setPolicies(_:source:)` (or `apply`) up to date.
+public protocol DesiredSource: Service {
+    /// The source's name (`git`, `kubernetes`, `reactions`): the `source` of its probes.
+    var name: String { get }
+}
+
+/// Where the dictator's git clone lives and how it reaches the remote.
+public struct GitRemote: Sendable {
+    /// The config repository's URL.
+    public var url: String
+    /// The branch people push to (watched, never written).
+    public var branch: String
+    /// The branch the status writer commits to.
+    public var statusBranch: String
+    /// How to authenticate.
+    public var credentials: Credentials
+
+    /// Describes a remote.
+    public init(url: String, branch: String = "main", statusBranch: String = "aeolus/status", credentials: Credentials = .none) {
+        self.url = url
+        self.branch = branch
+        self.statusBranch = statusBranch
+        self.credentials = credentials
+    }
+
+    /// The refspec fetching every branch into `refs/remotes/origin/*`.
+    static let refspecs = ["+refs/heads/*:refs/remotes/origin/*"]
+
+    /// The remote-tracking reference of `branch`.
+    static func tracking(_ branch: String) -> String { "refs/remotes/origin/\(branch)" }
+
+    /// Opens the bare clone at `path`, or clones `url` there.
+    public func openClone(at path: String) async throws -> Repository {
+        if FileManager.default.fileExists(atPath: path + "/HEAD") { return try Repository.open(at: path) }
+        try? FileManager.default.removeItem(atPath: path)
+        return try await Repository.clone(url: url, to: path, bare: true, credentials: credentials)
+    }
+}
+
+/// The git source: fetches the watched branch on the poll interval and at once when
+/// `trigger()` is called (the webhook), checks and compiles each new revision, and applies it.
+public final class GitSource: DesiredSource, Sendable {
+    public let name = "git"
+    /// The remote.
+    public let remote: GitRemote
+    /// The bare clone.
+    public let repository: Repository
+    /// Time between fetches.
+    public let pollInterval: Duration
+    private let state: DictatorState
+    private let reconciler: ReconcilerBox
+    private let wakeup = Wakeup()
+    private let logger: Logger
+
+    /// A source polling `remote` through the bare clone `repository`.
+    /// The last good objects are kept in `lastGoodFile` (when given) across restarts.
+    public init(remote: GitRemote, repository: Repository, compiler: RepositoryCompiler, state: DictatorState,
+                pollInterval: Duration, lastGoodFile: String? = nil, logger: Logger) {
+        self.remote = remote
+        self.repository = repository
+        self.pollInterval = pollInterval
+        self.state = state
+        let lastGood = lastGoodFile.map(Reconciler.loadLastGood) ?? [:]
+        self.reconciler = ReconcilerBox(Reconciler(compiler: compiler, lastGood: lastGood), file: lastGoodFile, logger: logger)
+        self.logger = logger
+    }
+
+    /// Fetches now (a webhook arrived).
+    public func trigger() {
+        Task { await wakeup.signal() }
+    }
+
+    /// Fetches and reconciles until graceful shutdown.
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            while !(await wakeup.isStopped) {
+                await pollOnce()
+                await wakeup.wait(upTo: pollInterval)
+            }
+        } onGracefulShutdown: {
+            Task { await self.wakeup.stop() }
+        }
+    }
+
+    /// One fetch; reconciles when the branch moved. Returns the revision in use.
+    @discardableResult
+    public func pollOnce() async -> String? {
+        let start = ContinuousClock.now
+        do {
+            try await repository.fetch(refspecs: GitRemote.refspecs, credentials: remote.credentials)
+        } catch {
+            await state.recordFetchError()
+            logger.error("fetch failed", metadata: ["url": "\(remote.url)", "error": "\(error)"])
+        }
+        do {
+            let commit = try repository.resolve(GitRemote.tracking(remote.branch))
+            if await state.revision == commit.hex { return commit.hex }
+            let snapshot = try repository.snapshot(at: commit)
+            let reconciler = self.reconciler
+            let outcome = try await OffPool.run("aeolus reconcile") {
+                reconciler.reconcile(snapshot: snapshot.files, revision: commit.hex,
+                                     subject: snapshot.message.split(separator: "\n").first.map(String.init) ?? "")
+            }
+            await state.apply(outcome)
+            let elapsed = seconds(ContinuousClock.now - start)
+            await state.recordReconcile(seconds: elapsed)
+            logger.info("reconciled", metadata: [
+                "revision": "\(commit.hex)", "seconds": "\(elapsed)",
+                "templates": "\(outcome.templates.count)", "errors": "\(outcome.errors.keys.sorted())"])
+            return commit.hex
+        } catch {
+            logger.error("cannot read the branch", metadata: ["branch": "\(remote.branch)", "error": "\(error)"])
+            return nil
+        }
+    }
+}
+
+/// The reconciler behind a lock: reconciles run one at a time on a dedicated thread.
+final class ReconcilerBox: @unchecked Sendable {
+    // @unchecked Sendable: `reconciler` is only touched while holding `lock`.
+    private var reconciler: Reconciler
+    private let lock = NSLock()
+    private let file: String?
+    private let logger: Logger
+
+    init(_ reconciler: Reconciler, file: String?, logger: Logger) {
+        self.reconciler = reconciler
+        self.file = file
+        self.logger = logger
+    }
+
+    /// Reconciles and saves the last good objects.
+    func reconcile(snapshot: [String: Data], revision: String, subject: String) -> ReconcileOutcome {
+        lock.withLock {
+            let outcome = reconciler.reconcile(snapshot: snapshot, revision: revision, subject: subject)
+            if let file {
+                do { try reconciler.save(to: file) } catch {
+                    logger.error("cannot save the last good objects", metadata: ["file": "\(file)", "error": "\(error)"])
+                }
+            }
+            return outcome
+        }
+    }
+}

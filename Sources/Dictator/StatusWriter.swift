@@ -1,0 +1,116 @@
+import AeolusModel
+import Foundation
+import GitKit
+import Logging
+import ServiceLifecycle
+
+/// Commits the dictator's status to the status branch and pushes it: at most one commit per
+/// interval, only when the files changed. A push refused as non-fast-forward is redone on top of
+/// the fetched branch, with backoff. It never writes any other branch.
+public final class StatusWriter: Service, Sendable {
+    /// The remote (its `statusBranch` is the only branch written).
+    public let remote: GitRemote
+    /// The bare clone shared with the git source.
+    public let repository: Repository
+    /// Minimum time between two commits.
+    public let interval: Duration
+    /// The commit author.
+    public let author: Signature
+    private let state: DictatorState
+    private let wakeup = Wakeup()
+    private let logger: Logger
+
+    /// Why the writer refuses to start.
+    public struct Misconfigured: Error, CustomStringConvertible {
+        /// What is wrong.
+        public var description: String
+    }
+
+    /// A writer for `remote.statusBranch`; refuses a status branch equal to the watched branch.
+    public init(remote: GitRemote, repository: Repository, state: DictatorState, interval: Duration = .seconds(2),
+                author: Signature = Signature(name: "aeolus dictator", email: "dictator@aeolus.invalid"),
+                logger: Logger) throws {
+        guard remote.statusBranch != remote.branch, !remote.statusBranch.isEmpty else {
+            throw Misconfigured(description: "the status branch \"\(remote.statusBranch)\" must differ from the watched branch \"\(remote.branch)\"")
+        }
+        self.remote = remote
+        self.repository = repository
+        self.interval = interval
+        self.author = author
+        self.state = state
+        self.logger = logger
+    }
+
+    /// Writes every interval until graceful shutdown, then once more.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            while !(await wakeup.isStopped) {
+                await writeWithRetries()
+                await wakeup.wait(upTo: interval)
+            }
+        } onGracefulShutdown: {
+            Task { await self.wakeup.stop() }
+        }
+        await writeWithRetries(attempts: 2)
+    }
+
+    /// Writes, retrying with exponential backoff (100 ms doubling, at most `attempts` tries).
+    /// Returns the commit pushed, nil when nothing changed or every attempt failed.
+    @discardableResult
+    public func writeWithRetries(attempts: Int = 6) async -> ObjectID? {
+        // Before the first revision is reconciled the state is not the dictator's view yet.
+        guard await state.revision != nil else { return nil }
+        var delay = Duration.milliseconds(100)
+        var changes = await state.takeChanges()
+        for attempt in 1...attempts {
+            do {
+                return try await write(changes: changes)
+            } catch {
+                await state.recordPushRetry()
+                logger.warning("status push failed", metadata: [
+                    "attempt": "\(attempt)", "branch": "\(remote.statusBranch)", "error": "\(error)"])
+                try? await Task.sleep(for: delay)
+                delay *= 2
+                changes += await state.takeChanges()
+            }
+        }
+        return nil
+    }
+
+    /// One attempt: fetch, commit the current status on top of the remote status branch (only if
+    /// the files differ), push. Throws when the push is refused or the remote unreachable.
+    public func write(changes: [String]) async throws -> ObjectID? {
+        try await repository.fetch(refspecs: GitRemote.refspecs, credentials: remote.credentials)
+        let status = await state.status()
+        let files = try status.files()
+        let parent = try? repository.resolve(GitRemote.tracking(remote.statusBranch))
+        var fileChanges: [String: FileChange] = files.mapValues { .write($0) }
+        if let parent {
+            for path in try repository.snapshot(at: parent).paths(under: StatusPaths.root) where files[path] == nil {
+                fileChanges[path] = .delete
+            }
+        }
+        let message = Self.message(status: status, changes: changes)
+        let commit = try repository.commit(onto: remote.statusBranch, parent: parent, changes: fileChanges,
+                                           message: message, author: author)
+        guard let commit else { return nil }
+        try await repository.push(branch: remote.statusBranch, credentials: remote.credentials)
+        await state.recordStatusCommit()
+        logger.info("status committed", metadata: ["commit": "\(commit.hex)", "branch": "\(remote.statusBranch)"])
+        return commit
+    }
+
+    /// `status: <revision> (<subject>)`, then one line per change.
+    static func message(status: DictatorStatus, changes: [String]) -> String {
+        let revision = status.summary.revision ?? "no revision yet"
+        var lines = ["status: reconciled \(revision)" + (status.summary.message.map { " (\($0))" } ?? "")]
+        var seen = Set<String>()
+        let unique = changes.filter { seen.insert($0).inserted }
+        if !unique.isEmpty {
+            lines.append("")
+            lines += unique.prefix(50).map { "- \($0)" }
+            if unique.count > 50 { lines.append("- ... and \(unique.count - 50) more") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

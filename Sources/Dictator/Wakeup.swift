@@ -1,0 +1,56 @@
+import Foundation
+
+/// Runs blocking work (clang, libgit2) on a thread of its own, never on Swift's cooperative pool.
+enum OffPool {
+    /// Runs `body` on a new thread; the calling task suspends until it finishes.
+    static func run<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.name = name
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+}
+
+/// A wake-up signal for a loop that otherwise sleeps: `wait(upTo:)` returns when signalled, when
+/// the time is up, or at once when stopped. A signal given while nobody waits is kept (once).
+actor Wakeup {
+    private var pending = false
+    private var stopped = false
+    private var waiter: (id: UUID, continuation: CheckedContinuation<Void, Never>)?
+
+    /// Whether `stop()` was called.
+    var isStopped: Bool { stopped }
+
+    /// Waits for a signal, `timeout` or `stop()`.
+    func wait(upTo timeout: Duration) async {
+        if stopped { return }
+        if pending { pending = false; return }
+        let id = UUID()
+        await withCheckedContinuation { continuation in
+            waiter = (id, continuation)
+            Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                await self?.resume(id: id)
+            }
+        }
+    }
+
+    private func resume(id: UUID?) {
+        guard let waiter, id == nil || waiter.id == id else { return }
+        self.waiter = nil
+        waiter.continuation.resume()
+    }
+
+    /// Wakes the waiter now, or the next one to wait.
+    func signal() {
+        if waiter != nil { resume(id: nil) } else { pending = true }
+    }
+
+    /// Wakes the waiter and every later one at once.
+    func stop() {
+        stopped = true
+        resume(id: nil)
+    }
+}
