@@ -31,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: systemLibraries + [
+        // Child processes started with signals unblocked, and run-to-completion helpers.
+        .target(name: "ProcessKit"),
+
         // Kits: the only places that touch C pointers.
         .target(name: "GitKit", dependencies: ["CGit2"]),
         .target(name: "BPFKit", dependencies: ["CBPF"]),
@@ -47,7 +50,7 @@ let package = Package(
 
         // Templates to verified objects: clang, a content-addressed cache, the static verifier.
         .target(name: "Compiler", dependencies: [
-            "AeolusModel", "BPFKit", .product(name: "Crypto", package: "swift-crypto"),
+            "AeolusModel", "BPFKit", "ProcessKit", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // The dictator (AHD): git source, desired state, planner, agent API, status writer, reactions.
@@ -84,7 +87,7 @@ let package = Package(
 
         // `aeolus demo`: a one-machine cluster, the components as processes, and the story.
         .target(name: "Demo", dependencies: [
-            "AeolusModel", "GitKit", "CurlKit",
+            "AeolusModel", "GitKit", "CurlKit", "ProcessKit", "Agent",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -101,7 +104,7 @@ let package = Package(
         .executableTarget(name: "AeolusBench", dependencies: ["Compiler", "BPFKit", "AeolusModel"]),
 
         // Test support, shipped as a library: temp git repos, git daemon, network-namespace pods.
-        .target(name: "AeolusTesting", dependencies: []),
+        .target(name: "AeolusTesting", dependencies: ["ProcessKit"]),
 
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "AeolusTesting"]),
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "AeolusTesting"], exclude: ["Programs"]),

@@ -30,7 +30,7 @@ public final class DictatorProcess {
         process.standardOutput = log
         process.standardError = log
         let process = self.process
-        try DictatorSpawn.withUnblockedSignals { try process.run() }
+        try ChildProcess.launch(process)
     }
 
     deinit {
@@ -55,41 +55,4 @@ public final class DictatorProcess {
 
     /// The log so far.
     public var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
-}
-
-/// Starting child processes that can be stopped with SIGTERM from async tests.
-///
-/// Swift concurrency's worker threads block most signals, and a child started with `Process`
-/// inherits the blocked mask: its SIGTERM then stays pending for ever (and `waitUntilExit` spins).
-/// `run` starts the child from a fresh thread whose signal mask is empty.
-public enum DictatorSpawn {
-    /// Runs `body` (which starts processes) on a new thread with no signal blocked, and waits for it.
-    public static func withUnblockedSignals<T>(_ body: @escaping () throws -> T) throws -> T {
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        let work = UncheckedBody(body)
-        let thread = Thread {
-            var empty = sigset_t()
-            sigemptyset(&empty)
-            pthread_sigmask(SIG_SETMASK, &empty, nil)
-            box.result = Result { try work.body() }
-            done.signal()
-        }
-        thread.start()
-        done.wait()
-        return try box.result!.get()
-    }
-
-    /// The result of the other thread.
-    /// @unchecked Sendable: written by the thread before `done` is signalled, read after the wait.
-    private final class ResultBox<T>: @unchecked Sendable {
-        var result: Result<T, any Error>?
-        init() {}
-    }
-
-    /// A closure handed to one other thread and run there once.
-    private struct UncheckedBody<T>: @unchecked Sendable {
-        let body: () throws -> T
-        init(_ body: @escaping () throws -> T) { self.body = body }
-    }
 }

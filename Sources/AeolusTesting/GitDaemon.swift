@@ -29,7 +29,7 @@ public final class GitDaemon {
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try ChildProcess.launch(process)
             if Self.waitUntilAccepting(port: port, process: process, timeout: timeout) {
                 self.port = port
                 self.process = process

@@ -52,7 +52,7 @@ public final class HTTPTestServer: Sendable {
         process.standardInput = stdinPipe
         process.standardOutput = stdoutPipe
         process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        try ChildProcess.launch(process)
         self.process = process
         self.stdin = stdinPipe.fileHandleForWriting
 

@@ -57,7 +57,7 @@ public final class HTTPTestServerCertificates: Sendable {
         let errors = Pipe()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
-        try process.run()
+        try ChildProcess.launch(process)
         let output = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {

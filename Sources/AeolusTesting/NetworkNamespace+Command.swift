@@ -18,7 +18,7 @@ enum KernelFixtureCommand {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ChildProcess.launch(process)
         // Read both pipes before waiting so a chatty program cannot block on a full pipe.
         let errData = LockedData()
         let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }

@@ -53,7 +53,7 @@ public final class PrometheusServer: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ChildProcess.launch(process)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if !process.isRunning { break }

@@ -1,5 +1,6 @@
 import BPFKit
 import Foundation
+import ProcessKit
 
 /// A compiled template: the object's bytes, its digest (how agents name it) and its spec.
 public struct CompiledObject: Sendable {
@@ -76,8 +77,8 @@ public final class BPFCompiler: Sendable {
         let output = "aeolus-out.o"
         let arguments = flags + request.extraFlags + ["-fdebug-prefix-map=\(root)=.", "-fno-color-diagnostics",
                                                       "-c", request.sourcePath, "-o", output]
-        let result: Subprocess.Result
-        do { result = try Subprocess.run(clang.path, arguments, in: root) } catch {
+        let result: Subprocess.Output
+        do { result = try Subprocess.collect(clang.path, arguments, currentDirectory: root) } catch {
             throw .toolchainMissing("cannot run \(clang.path): \(error)")
         }
         let diagnostics = ClangDiagnostic.parse(result.standardError)

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 
 /// The clang that turns templates into BPF objects.
 ///
@@ -37,7 +38,7 @@ public struct Clang: Sendable, Hashable {
         guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw CompileError.toolchainMissing("no clang found (set AEOLUS_CLANG, or put clang on PATH)")
         }
-        let result = try Subprocess.run(path, ["--version"])
+        let result = try Subprocess.collect(path, ["--version"])
         guard result.status == 0, let first = result.standardOutput.split(separator: "\n").first else {
             throw CompileError.toolchainMissing("\(path) --version failed: \(result.standardError)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 
 /// Real traffic between the demo's pods: a long-lived TCP stream (client → web-1), short TCP
 /// requests (client → web-2), and DNS-shaped UDP queries (client → dns) answered with NXDOMAIN.
@@ -36,7 +37,7 @@ final class Traffic: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ChildProcess.launch(process)
         processes.append(process)
     }
 

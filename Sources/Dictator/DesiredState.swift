@@ -46,9 +46,11 @@ public struct DesiredState: Sendable, Hashable {
         return changed
     }
 
-    /// The probe id of a policy: `policy/<namespace>/<name>` (namespace `default` when unset).
-    public static func probeID(of policy: ProbePolicy) -> String {
-        "policy/\(policy.metadata.namespace ?? "default")/\(policy.metadata.name)"
+    /// The probe id of a policy: `policy/<namespace>/<name>` (namespace `default` when unset);
+    /// a reaction's follow-up probe is `reaction/<id>`.
+    public static func probeID(of policy: ProbePolicy, source: String = "git") -> String {
+        source == ReactionBook.source ? "reaction/\(policy.metadata.name)"
+            : "policy/\(policy.metadata.namespace ?? "default")/\(policy.metadata.name)"
     }
 
     /// Resolves policies against the compiled templates: every policy that is not suspended, whose
@@ -70,7 +72,7 @@ public struct DesiredState: Sendable, Hashable {
                 problems[policy.key] = "parameters of template \"\(policy.spec.template)\": \(failure.description)"
             case .success(let load):
                 let assignment = ProbeAssignment(
-                    id: probeID(of: policy), template: object.template.name, digest: object.digest,
+                    id: probeID(of: policy, source: sourced.source), template: object.template.name, digest: object.digest,
                     programs: object.template.programs, load: load, parameters: policy.spec.parameters,
                     pods: policy.spec.selector.pods, metrics: object.template.metrics)
                 probes.append(DesiredProbe(nodes: policy.spec.selector.nodes, assignment: assignment, source: sourced.source))

@@ -44,6 +44,8 @@ public actor DictatorState {
     private var pendingChanges: [String] = []
     /// Counters for `/metrics`.
     public private(set) var metrics = DictatorMetrics()
+    /// The closed loop: trigger evaluation, reactions, and what is not yet written.
+    var reactionBook = ReactionBook()
 
     /// A state for the watched `branch`. Registrations persist in `registrationsFile` (so a
     /// restarted dictator plans the same nodes before their agents come back). Revisions start
@@ -78,6 +80,8 @@ public actor DictatorState {
             pendingChanges.append("errors in \(name) (\(report.errors.count))")
         }
         policiesBySource["git"] = outcome.policies
+        reactionBook.evaluator.update(edges: outcome.edges)
+        reactionBook.limits = outcome.limits
         rebuildDesired()
     }
 
@@ -106,7 +110,7 @@ public actor DictatorState {
     private func replan(nodes names: Set<String>, changedProbes: Set<String>?) {
         let start = ContinuousClock.now
         let labels = Dictionary(uniqueKeysWithValues: names.compactMap { name in
-            nodes[name].map { (name, $0.registration.labels) }
+            nodes[name].map { (name, nodeLabels(name, $0.registration)) }
         })
         let next = lastRevision + 1
         let plan = Planner.plan(desired: desired, nodes: labels, previous: assignments, revision: next,
@@ -129,6 +133,25 @@ public actor DictatorState {
         if issued { lastRevision = next }
         metrics.planSeconds.observe(seconds(ContinuousClock.now - start))
     }
+
+    /// A node's labels as selectors see them: its registered labels plus `aeolus.io/node`.
+    func nodeLabels(_ name: String, _ registration: AgentRegistration) -> [String: String] {
+        registration.labels.merging([ReactionBook.nodeLabel: name]) { _, own in own }
+    }
+
+    /// Registered nodes with their labels, for reaction placement.
+    var registeredNodes: [(name: String, labels: [String: String])] {
+        nodes.keys.sorted().map { ($0, nodeLabels($0, nodes[$0]!.registration)) }
+    }
+
+    /// The templates in use, by name.
+    var templateDefinitions: [String: Template] { templates.mapValues(\.template) }
+
+    /// Records a change for the next status commit's message.
+    func noteChange(_ change: String) { pendingChanges.append(change) }
+
+    /// The latest report of every node.
+    var reports: [String: NodeProbeState] { nodes.compactMapValues(\.report) }
 
     /// Plans a registered node that has no assignment yet (after a restart, before any change).
     private func ensureAssignment(_ node: String) {
@@ -205,6 +228,7 @@ public actor DictatorState {
         if before != Self.phases(state) {
             let live = state.probes.filter { $0.state == .live }.count
             pendingChanges.append("\(state.node): \(live) live of \(state.probes.count) reported")
+            updateReactionProbes(now: now)
         }
         return true
     }
@@ -270,7 +294,10 @@ public actor DictatorState {
             revision: revision, message: subject, branch: branch, templates: templateCounts,
             nodes: .init(total: nodes.count, lost: nodes.values.filter(\.lost).count),
             probes: probeCounts, policyProblems: policyProblems)
-        return DictatorStatus(summary: summary, nodes: nodeStatuses, errors: errors.keys.sorted().map { errors[$0]! })
+        var status = DictatorStatus(summary: summary, nodes: nodeStatuses, errors: errors.keys.sorted().map { errors[$0]! })
+        status.reactions = reactionBook.recent
+        status.edges = reactionBook.evaluator.edges
+        return status
     }
 
     /// Whether a node's reports stopped.

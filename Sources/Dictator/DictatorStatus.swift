@@ -13,6 +13,10 @@ public struct DictatorStatus: Sendable, Hashable, Codable {
     public var nodes: [NodeStatus]
     /// One per template with errors (plus `_repository`), sorted by name.
     public var errors: [TemplateErrors]
+    /// The most recent reactions, newest first (their files are written apart, one per reaction).
+    public var reactions: [Reaction] = []
+    /// The graph's active edges (for the status page's picture).
+    public var edges: [Edge] = []
 
     /// Creates a status.
     public init(summary: Summary, nodes: [NodeStatus], errors: [TemplateErrors]) {

@@ -45,6 +45,10 @@ public struct ReconcileOutcome: Sendable {
     public var errors: [String: TemplateErrors]
     /// Template name → condition, for every declared template.
     public var conditions: [String: TemplateCondition]
+    /// The graph's edges active at this revision (both ends have an object).
+    public var edges: [Edge] = []
+    /// The repository's limits (reactions per minute, active reactions, ...).
+    public var limits: Limits = Limits()
 }
 
 /// Keeps, per template, the last object that compiled and verified, and turns each new revision
@@ -115,8 +119,11 @@ public struct Reconciler: Sendable {
                                            lastGoodRevision: condition == .stale ? templates[owner]?.revision : nil,
                                            errors: found)
         }
-        return ReconcileOutcome(revision: revision, subject: subject, templates: templates, policies: policies,
-                                errors: errors, conditions: conditions)
+        var outcome = ReconcileOutcome(revision: revision, subject: subject, templates: templates, policies: policies,
+                                       errors: errors, conditions: conditions)
+        outcome.edges = build.repository.graph.edges
+        outcome.limits = build.repository.settings.limits
+        return outcome
     }
 
     /// The template a file belongs to (`templates/<name>/...`), else `_repository`.

@@ -1,6 +1,7 @@
 import AeolusModel
 import AeolusTesting
 import Foundation
+import ProcessKit
 import Testing
 @testable import Agent
 
@@ -17,7 +18,7 @@ import Testing
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ChildProcess.launch(process)
         return process
     }
 

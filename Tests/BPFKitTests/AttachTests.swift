@@ -1,6 +1,7 @@
 import AeolusTesting
 import BPFKit
 import Foundation
+import ProcessKit
 import Testing
 
 /// Attaching to real hooks and counting real traffic or syscalls.
@@ -117,7 +118,7 @@ struct AttachTests {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/bash")
         child.arguments = ["-c", "echo $$ > \(cgroup)/cgroup.procs && for i in 1 2 3 4 5; do echo x > /dev/udp/127.0.0.1/\(port); done"]
-        try child.run()
+        try ChildProcess.launch(child)
         child.waitUntilExit()
         #expect(child.terminationStatus == 0)
         let counts = try object.map(named: "egress_udp")

@@ -1,6 +1,7 @@
 import AeolusTesting
 import BPFKit
 import Foundation
+import ProcessKit
 import Synchronization
 import Testing
 
@@ -29,7 +30,7 @@ enum Support {
         process.arguments = ["-j", "prog", "show"]
         let pipe = Pipe()
         process.standardOutput = pipe
-        try process.run()
+        try ChildProcess.launch(process)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []

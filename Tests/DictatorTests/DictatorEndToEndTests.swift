@@ -79,7 +79,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let bare = base + "/config.git"
         try Git.makeBareRepository(at: bare, files: try Self.seedFiles())
-        let daemon = try DictatorSpawn.withUnblockedSignals { try GitDaemon(baseDirectory: base) }
+        let daemon = try GitDaemon(baseDirectory: base)
         defer { daemon.stop() }
         let work = temp.path("work")
         try Git.run(["clone", "--quiet", daemon.url("config.git"), work])

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 
 /// The kernel's list of loaded BPF programs, through `bpftool -j prog show`.
 enum LoadedPrograms {
@@ -10,7 +11,7 @@ enum LoadedPrograms {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return [] }
+        guard (try? ChildProcess.launch(process)) != nil else { return [] }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let list = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []

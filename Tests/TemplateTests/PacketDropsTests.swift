@@ -1,5 +1,6 @@
 import AeolusTesting
 import Foundation
+import ProcessKit
 import Testing
 
 /// packet-drops: packets the kernel dropped, by drop reason (tp_btf/kfree_skb), node-wide.
@@ -40,7 +41,7 @@ enum DropReasons {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ChildProcess.launch(process)
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         var values: [String: UInt32] = [:]

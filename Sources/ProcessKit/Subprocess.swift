@@ -37,7 +37,7 @@ public enum Subprocess {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
+        try ChildProcess.launch(process)
         if let input {
             stdin.fileHandleForWriting.write(Data(input.utf8))
             try? stdin.fileHandleForWriting.close()
@@ -72,6 +72,13 @@ public struct SubprocessError: Error, CustomStringConvertible {
     public var command: [String]
     /// What it printed and returned.
     public var output: Subprocess.Output
+
+    /// The error for `command`, which ended with `output`.
+    public init(command: [String], output: Subprocess.Output) {
+        self.command = command
+        self.output = output
+    }
+
     public var description: String {
         "\(command.joined(separator: " ")) exited with \(output.status): \(output.standardError)\(output.standardOutput)"
     }

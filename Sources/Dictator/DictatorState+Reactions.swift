@@ -1,0 +1,119 @@
+import AeolusModel
+import Foundation
+import ReactionEngine
+
+/// The closed loop inside the dictator's state: event samples in, reactions out. Follow-up
+/// probes join the desired state as policies of the `reactions` source, so the same planner
+/// dispatches them and the same agents report them.
+extension DictatorState {
+    /// Evaluates remote-write samples against the graph's edges; deploys (or refuses) follow-up
+    /// probes for the edges that fire and ends reactions whose trigger cleared. Returns the
+    /// reactions started or refused.
+    @discardableResult
+    public func ingest(_ series: WriteRequestSeries, now: Date = Date()) -> [Reaction] {
+        let samples = ReactionBook.samples(of: series)
+        reactionBook.samplesReceived += UInt64(samples.count)
+        let outcome = reactionBook.evaluator.ingest(samples)
+        guard !outcome.fired.isEmpty || !outcome.cleared.isEmpty else { return [] }
+        let templates = templateDefinitions
+        let nodes = registeredNodes.map { ReactionPlanner.Node(name: $0.name, labels: $0.labels) }
+        var started: [Reaction] = []
+        for firing in outcome.fired {
+            guard let reaction = reactionBook.planner.react(to: firing, templates: templates, nodes: nodes,
+                                                           limits: reactionBook.limits, now: now) else { continue }
+            reactionBook.record(reaction)
+            reactionBook.reactions[reaction.outcome.rawValue, default: 0] += 1
+            started.append(reaction)
+            noteChange(reaction.outcome == .active
+                ? "reaction \(reaction.id): \(reaction.edge) deployed \(reaction.template) on \(reaction.nodes.joined(separator: ", ")) (\(Self.describe(reaction.parameters)))"
+                : "reaction \(reaction.id): \(reaction.edge) refused: \(reaction.reason ?? "")")
+        }
+        for cleared in outcome.cleared {
+            for reaction in reactionBook.planner.clear(edge: cleared.edge, labels: cleared.labels, now: now) {
+                end(reaction)
+            }
+        }
+        syncReactionPolicies()
+        return started
+    }
+
+    /// Ends reactions whose TTL ran out; their probes leave the desired state.
+    public func expireReactions(now: Date = Date()) {
+        let expired = reactionBook.planner.expire(now: now)
+        guard !expired.isEmpty else { return }
+        expired.forEach(end)
+        syncReactionPolicies()
+    }
+
+    /// Takes back reactions that were active before a restart (from the status branch).
+    public func restoreReactions(_ reactions: [Reaction]) {
+        let active = reactions.filter { $0.outcome == .active }
+        reactionBook.planner.restore(active)
+        for reaction in reactions.sorted(by: { $0.started < $1.started }) {
+            reactionBook.recent.insert(reaction, at: 0)
+            if reaction.outcome == .active { reactionBook.records[reaction.id] = reaction }
+        }
+        if reactionBook.recent.count > 50 { reactionBook.recent.removeLast(reactionBook.recent.count - 50) }
+        syncReactionPolicies()
+    }
+
+    /// Reactions whose latest record is not on the status branch yet.
+    public func unwrittenReactions() -> [Reaction] {
+        reactionBook.unwritten.compactMap { reactionBook.records[$0] }.sorted { $0.id < $1.id }
+    }
+
+    /// Marks reactions as written (unless they changed again since); ended ones are forgotten.
+    public func markWritten(_ written: [Reaction]) {
+        for reaction in written where reactionBook.records[reaction.id] == reaction {
+            reactionBook.unwritten.remove(reaction.id)
+            if reaction.outcome != .active { reactionBook.records[reaction.id] = nil }
+        }
+    }
+
+    /// Counters of the closed loop for `/metrics`.
+    var reactionCounters: (samples: UInt64, outcomes: [String: UInt64], refusals: [String: UInt64], active: Int, series: Int, dropped: UInt64) {
+        (reactionBook.samplesReceived, reactionBook.reactions, reactionBook.planner.refusals,
+         reactionBook.planner.active.count, reactionBook.evaluator.trackedSeries, reactionBook.evaluator.droppedSeries)
+    }
+
+    /// Follow-up probe states from the agents' reports; a reaction none of whose nodes could
+    /// run its probe ends as failed.
+    func updateReactionProbes(now: Date) {
+        let reports = self.reports
+        var ended = false
+        for reaction in reactionBook.planner.active.values.sorted(by: { $0.id < $1.id }) {
+            let probes = reaction.nodes.map { node -> Reaction.Probe in
+                guard let probe = reports[node]?.probes.first(where: { $0.id == reaction.probeID }) else {
+                    return Reaction.Probe(node: node, state: "pending")
+                }
+                return Reaction.Probe(node: node, state: probe.state.rawValue, reason: probe.reason)
+            }
+            guard let updated = reactionBook.planner.update(reaction.id, probes: probes) else { continue }
+            if probes.allSatisfy({ $0.state == ProbeState.Phase.failed.rawValue }) {
+                let reasons = Set(probes.compactMap(\.reason)).sorted().joined(separator: "; ")
+                if let failed = reactionBook.planner.end(updated.id, outcome: .failed, reason: reasons, now: now) {
+                    end(failed)
+                    ended = true
+                }
+            } else {
+                reactionBook.record(updated)
+            }
+        }
+        if ended { syncReactionPolicies() }
+    }
+
+    private func end(_ reaction: Reaction) {
+        reactionBook.record(reaction)
+        reactionBook.reactions[reaction.outcome.rawValue, default: 0] += 1
+        noteChange("reaction \(reaction.id): \(reaction.outcome.rawValue)\(reaction.reason.map { " (\($0))" } ?? "")")
+    }
+
+    private func syncReactionPolicies() {
+        let policies = reactionBook.planner.active.values.sorted { $0.id < $1.id }.map(ReactionBook.policy(for:))
+        setPolicies(policies, source: ReactionBook.source)
+    }
+
+    private static func describe(_ parameters: [String: String]) -> String {
+        parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    }
+}
