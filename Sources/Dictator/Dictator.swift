@@ -67,6 +67,13 @@ public struct Dictator: Sendable {
                               lastGoodFile: configuration.workdir + "/last-good.json", logger: logger)
         statusWriter = try StatusWriter(remote: configuration.remote, repository: repository, state: state,
                                         interval: configuration.statusInterval, logger: logger)
+        // Reactions that were active when an earlier run stopped carry on until their TTL.
+        let recorded = statusWriter.recordedReactions()
+        if !recorded.isEmpty {
+            await state.restoreReactions(recorded)
+            logger.info("restored reactions from the status branch", metadata: [
+                "active": "\(recorded.filter { $0.outcome == .active }.count)", "recorded": "\(recorded.count)"])
+        }
     }
 
     /// The HTTP application (`onRunning` gets the bound port).
@@ -86,7 +93,8 @@ public struct Dictator: Sendable {
     /// then the last status is written, then the server stops.
     public func services(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         [application(onRunning: onRunning), gitSource, statusWriter,
-         Housekeeping(state: state, heartbeat: configuration.heartbeat, lostAfter: configuration.lostAfter)]
+         Housekeeping(state: state, heartbeat: configuration.heartbeat, lostAfter: configuration.lostAfter),
+         ReactionClock(state: state)]
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
@@ -116,5 +124,17 @@ struct Housekeeping: Service {
             Task { await wakeup.stop() }
         }
         await state.closeWatches()
+    }
+}
+
+/// Ends reactions whose TTL ran out, twice a second.
+struct ReactionClock: Service {
+    let state: DictatorState
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await state.expireReactions()
+            try? await Task.sleep(for: .milliseconds(500))
+        }
     }
 }

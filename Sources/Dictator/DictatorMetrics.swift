@@ -75,6 +75,17 @@ extension DictatorState {
         metric("aeolus_dictator_status_push_retries_total", "counter", "Status pushes retried.", [("", Double(m.pushRetries))])
         metric("aeolus_dictator_status_commits_total", "counter", "Status commits pushed.", [("", Double(m.statusCommits))])
         metric("aeolus_dictator_watchers", "gauge", "Open assignment watch streams.", [("", Double(m.watchers))])
+        let loop = reactionCounters
+        metric("aeolus_dictator_event_samples_total", "counter", "Event samples received through remote write.",
+               [("", Double(loop.samples))])
+        metric("aeolus_dictator_event_series", "gauge", "Event series whose triggers are being evaluated.", [("", Double(loop.series))])
+        metric("aeolus_dictator_event_series_dropped_total", "counter", "Event samples dropped at the series limit.",
+               [("", Double(loop.dropped))])
+        metric("aeolus_dictator_reactions_total", "counter", "Reactions by outcome.",
+               loop.outcomes.sorted { $0.key < $1.key }.map { ("{outcome=\"\($0.key)\"}", Double($0.value)) })
+        metric("aeolus_dictator_reactions_refused_total", "counter", "Firings that deployed nothing, by reason.",
+               loop.refusals.sorted { $0.key < $1.key }.map { ("{reason=\"\($0.key)\"}", Double($0.value)) })
+        metric("aeolus_dictator_reactions_active", "gauge", "Follow-up probes alive.", [("", Double(loop.active))])
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -2,6 +2,7 @@ import AeolusModel
 import Foundation
 import Hummingbird
 import Logging
+import RemoteWrite
 
 /// The dictator's HTTP API: the agent API (`AgentAPI`), the git webhook, status, metrics and
 /// health endpoints, as a Hummingbird router.
@@ -48,6 +49,7 @@ public struct DictatorServer: Sendable {
             try server.authorize(request)
             return try Self.json(await server.state.status())
         }
+        router.post(RouterPath(AgentAPI.remoteWrite)) { request, _ in try await server.remoteWrite(request) }
         router.post("/hooks/git") { request, _ in try await server.hook(request) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -122,6 +124,36 @@ public struct DictatorServer: Sendable {
             throw HTTPError(.badRequest, message: "the body's node \"\(report.node)\" differs from the path's \"\(node)\"")
         }
         guard await state.report(report) else { throw Self.unknown(node) }
+        return Response(status: .noContent)
+    }
+
+    /// Prometheus remote write 1.0 from collectors: 204 when taken; 400 with the reason for bad
+    /// snappy, protobuf or labels (a correct sender never retries those); 413 above the size limit.
+    func remoteWrite(_ request: Request) async throws -> Response {
+        try authorize(request)
+        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "snappy" {
+            throw HTTPError(.unsupportedMediaType, message: "Content-Encoding must be snappy (remote write 1.0)")
+        }
+        let limits = RemoteWrite.Limits()
+        var request = request
+        let buffer: ByteBuffer
+        do { buffer = try await request.collectBody(upTo: limits.maxCompressedBytes) } catch {
+            throw HTTPError(.contentTooLarge, message: "remote write body above \(limits.maxCompressedBytes) bytes")
+        }
+        let decoded: WriteRequest
+        do { decoded = try RemoteWrite.decode(Array(buffer: buffer), limits: limits) } catch {
+            throw HTTPError(error.httpStatus == 413 ? .contentTooLarge : .badRequest, message: error.message)
+        }
+        let series = decoded.timeseries.map { series -> EventSeries in
+            var labels: [String: String] = [:]
+            var metric = ""
+            for label in series.labels {
+                if label.name == RemoteWrite.metricNameLabel { metric = label.value } else { labels[label.name] = label.value }
+            }
+            return EventSeries(metric: metric, labels: labels,
+                               samples: series.samples.map { (value: $0.value, time: Double($0.timestamp) / 1000) })
+        }
+        await state.ingest(series)
         return Response(status: .noContent)
     }
 

@@ -102,6 +102,8 @@ public enum StatusPaths {
     public static let summary = "status/summary.yaml"
     /// One node's file.
     public static func node(_ name: String) -> String { "status/nodes/\(safe(name)).yaml" }
+    /// Reaction records (`status/reactions/<date>/<id>.yaml`).
+    public static let reactions = "status/reactions/"
     /// One template's errors.
     public static func errors(_ template: String) -> String { "status/errors/\(safe(template)).yaml" }
 

@@ -3,6 +3,7 @@ import Foundation
 import GitKit
 import Logging
 import ServiceLifecycle
+import Yams
 
 /// Commits the dictator's status to the status branch and pushes it: at most one commit per
 /// interval, only when the files changed. A push refused as non-fast-forward is redone on top of
@@ -39,6 +40,16 @@ public final class StatusWriter: Service, Sendable {
         self.author = author
         self.state = state
         self.logger = logger
+    }
+
+    /// The reactions recorded on the status branch (to restore the active ones after a restart).
+    public func recordedReactions() -> [Reaction] {
+        guard let tip = try? repository.resolve(GitRemote.tracking(remote.statusBranch)),
+              let snapshot = try? repository.snapshot(at: tip) else { return [] }
+        let decoder = YAMLDecoder()
+        return snapshot.paths(under: StatusPaths.reactions).compactMap { path in
+            snapshot.text(at: path).flatMap { try? decoder.decode(Reaction.self, from: $0) }
+        }
     }
 
     /// Writes every interval until graceful shutdown, then once more.
@@ -83,18 +94,26 @@ public final class StatusWriter: Service, Sendable {
         try await repository.fetch(refspecs: GitRemote.refspecs, credentials: remote.credentials)
         let status = await state.status()
         let files = try status.files()
+        let reactions = await state.unwrittenReactions()
         let parent = try? repository.resolve(GitRemote.tracking(remote.statusBranch))
         var fileChanges: [String: FileChange] = files.mapValues { .write($0) }
         if let parent {
-            for path in try repository.snapshot(at: parent).paths(under: StatusPaths.root) where files[path] == nil {
+            // Reaction files are history: written once per change, never removed.
+            for path in try repository.snapshot(at: parent).paths(under: StatusPaths.root)
+            where files[path] == nil && !path.hasPrefix(StatusPaths.reactions) {
                 fileChanges[path] = .delete
             }
         }
+        for reaction in reactions { fileChanges[reaction.statusPath] = .write(try StatusYAML.encode(reaction)) }
         let message = Self.message(status: status, changes: changes)
         let commit = try repository.commit(onto: remote.statusBranch, parent: parent, changes: fileChanges,
                                            message: message, author: author)
-        guard let commit else { return nil }
+        guard let commit else {
+            await state.markWritten(reactions)
+            return nil
+        }
         try await repository.push(branch: remote.statusBranch, credentials: remote.credentials)
+        await state.markWritten(reactions)
         await state.recordStatusCommit()
         logger.info("status committed", metadata: ["commit": "\(commit.hex)", "branch": "\(remote.statusBranch)"])
         return commit
