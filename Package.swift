@@ -87,8 +87,7 @@ let package = Package(
 
         // `aeolus demo`: a one-machine cluster, the components as processes, and the story.
         .target(name: "Demo", dependencies: [
-            "AeolusModel", "GitKit", "CurlKit", "ProcessKit", "Agent",
-            .product(name: "Logging", package: "swift-log"),
+            "AeolusModel", "CurlKit", "ProcessKit", "Agent", "Dictator",
         ]),
 
         // The `aeolus` command: thin argument-parser commands over the modules above.

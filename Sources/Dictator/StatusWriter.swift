@@ -3,6 +3,7 @@ import Foundation
 import GitKit
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Yams
 
 /// Commits the dictator's status to the status branch and pushes it: at most one commit per
@@ -19,6 +20,9 @@ public final class StatusWriter: Service, Sendable {
     public let author: Signature
     private let state: DictatorState
     private let wakeup = Wakeup()
+    /// The files of the last commit this writer pushed (or found unchanged): when the status
+    /// renders the same files again and no reaction is waiting, there is nothing to fetch for.
+    private let lastWritten = Mutex<[String: String]?>(nil)
     private let logger: Logger
 
     /// Why the writer refuses to start.
@@ -91,10 +95,11 @@ public final class StatusWriter: Service, Sendable {
     /// One attempt: fetch, commit the current status on top of the remote status branch (only if
     /// the files differ), push. Throws when the push is refused or the remote unreachable.
     public func write(changes: [String]) async throws -> ObjectID? {
-        try await repository.fetch(refspecs: GitRemote.refspecs, credentials: remote.credentials)
         let status = await state.status()
         let files = try status.files()
         let reactions = await state.unwrittenReactions()
+        if reactions.isEmpty, lastWritten.withLock({ $0 == files }) { return nil }
+        try await repository.fetch(refspecs: GitRemote.refspecs, credentials: remote.credentials)
         let parent = try? repository.resolve(GitRemote.tracking(remote.statusBranch))
         var fileChanges: [String: FileChange] = files.mapValues { .write($0) }
         if let parent {
@@ -110,10 +115,12 @@ public final class StatusWriter: Service, Sendable {
                                            message: message, author: author)
         guard let commit else {
             await state.markWritten(reactions)
+            lastWritten.withLock { $0 = files }
             return nil
         }
         try await repository.push(branch: remote.statusBranch, credentials: remote.credentials)
         await state.markWritten(reactions)
+        lastWritten.withLock { $0 = files }
         await state.recordStatusCommit()
         logger.info("status committed", metadata: ["commit": "\(commit.hex)", "branch": "\(remote.statusBranch)"])
         return commit
