@@ -3,7 +3,7 @@
 
 SWIFT        ?= swift
 SWIFT_FLAGS  ?=
-DEB_PACKAGES := libgit2-dev libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev libyaml-dev \
+DEB_PACKAGES := libgit2-dev libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev libyaml-dev chromium \
                 libsnappy-dev pkg-config bpftool iproute2 iptables git openssl python3 \
                 prometheus protobuf-compiler
 ARGS         ?=

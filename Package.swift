@@ -119,7 +119,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "BPFKit", "AeolusModel", "AeolusTesting", "Compiler"]),
-        .testTarget(name: "DictatorTests", dependencies: ["Dictator", "AeolusModel", "GitKit", "Compiler", "CurlKit", "AeolusTesting"]),
+        .testTarget(name: "DictatorTests", dependencies: ["Dictator", "AeolusModel", "GitKit", "Compiler", "CurlKit", "RemoteWrite", "AeolusTesting"]),
         .testTarget(name: "TemplateTests", dependencies: ["Compiler", "BPFKit", "AeolusModel", "AeolusTesting"]),
     ]
 )

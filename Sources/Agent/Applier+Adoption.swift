@@ -91,6 +91,8 @@ extension Applier {
         applier.adopt()
         applier.apply(AgentPlan(steps: applier.probes.keys.sorted().map { .remove(probe: $0) }, problems: [:]))
         removeTree(paths.pinRoot)
+        // `<bpffs>/aeolus` itself goes too once no other node's agent pins under it.
+        rmdir((paths.pinRoot as NSString).deletingLastPathComponent)
         try? FileManager.default.removeItem(atPath: paths.recordDirectory)
     }
 }

@@ -55,6 +55,11 @@ public struct DictatorServer: Sendable {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: await server.state.prometheusText())))
         }
+        router.get("/") { _, _ in
+            let page = StatusPage.render(await server.state.status(), templates: await server.state.templateConditions())
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: page)))
+        }
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ in
             await server.state.revision == nil

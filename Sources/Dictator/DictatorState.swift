@@ -144,6 +144,9 @@ public actor DictatorState {
         nodes.keys.sorted().map { ($0, nodeLabels($0, nodes[$0]!.registration)) }
     }
 
+    /// Every declared template's condition at the current revision.
+    public func templateConditions() -> [String: TemplateCondition] { conditions }
+
     /// The templates in use, by name.
     var templateDefinitions: [String: Template] { templates.mapValues(\.template) }
 

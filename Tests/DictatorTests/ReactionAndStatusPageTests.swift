@@ -1,0 +1,97 @@
+import AeolusModel
+import AeolusTesting
+import CurlKit
+import Foundation
+import RemoteWrite
+import Testing
+
+/// The event receiver, a reaction and the status page, through the `aeolus` binary: events sent by
+/// remote write fire a graph edge, the follow-up probe appears in the node's assignment, the
+/// reaction lands on the status branch, and headless Chromium renders the page with the graph
+/// and the reaction.
+@Suite(.serialized) struct ReactionAndStatusPageTests {
+    let client = HTTPClient(bearerToken: "agent-token")
+
+    static func seedFiles() throws -> [String: String] {
+        var files: [String: String] = [:]
+        let example = DictatorEndToEndTests.example
+        let templates = ["tcp-retransmits", "flow-latency", "flow-tcp-flags"].flatMap { name in
+            ["templates/\(name)/template.yaml", "templates/\(name)/probe.bpf.c"]
+        }
+        for path in ["aeolus.yaml", "graph.yaml", "include/aeolus.h"] + templates {
+            files[path] = try String(contentsOfFile: example + "/" + path, encoding: .utf8)
+        }
+        files["policies/baseline.yaml"] = DictatorEndToEndTests.policy("retransmits", template: "tcp-retransmits")
+        return files
+    }
+
+    /// One remote-write request with the retransmit counter of one flow at `value`, at `time`.
+    static func retransmits(_ value: Double, at time: Date, node: String, dport: String = "8080") throws -> [UInt8] {
+        var request = WriteRequest()
+        request.timeseries = [TimeSeries(name: "aeolus_tcp_retransmits_total",
+                                         labels: ["saddr": "198.18.0.13", "daddr": "198.18.0.11", "sport": "47000",
+                                                  "dport": dport, "node": node],
+                                         samples: [Prometheus_Sample(value: value, timestampMilliseconds: Int64(time.timeIntervalSince1970 * 1000))])]
+        return try RemoteWrite.encode(request)
+    }
+
+    func write(_ url: String, _ body: [UInt8], token: String? = "agent-token") async throws -> HTTPResponse {
+        var headers: HTTPHeaders = [:]
+        for (name, value) in RemoteWrite.requestHeaders { headers.add(name: name, value: value) }
+        return try await HTTPClient(bearerToken: token).send(HTTPRequest(method: .post, url: url + AgentAPI.remoteWrite,
+                                                                         headers: headers, body: body, timeout: .seconds(5)))
+    }
+
+    @Test func eventsFireAReactionAndThePageShowsIt() async throws {
+        let temp = try TemporaryDirectory(prefix: "aeolus-reaction-e2e")
+        defer { temp.remove() }
+        let base = temp.path("served")
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let bare = base + "/config.git"
+        try Git.makeBareRepository(at: bare, files: try Self.seedFiles())
+        let daemon = try GitDaemon(baseDirectory: base)
+        defer { daemon.stop() }
+        try "agent-token\n".write(toFile: temp.path("token"), atomically: true, encoding: .utf8)
+        let dictator = try DictatorProcess(arguments: ["--repo", daemon.url("config.git"), "--poll", "30s", "--workdir", temp.path("workdir"),
+                                                       "--status-interval", "200ms", "--token-file", temp.path("token")],
+                                           logFile: temp.path("dictator.log"))
+        defer { dictator.stop() }
+        try await DictatorEndToEndTests().waitReady(dictator)
+        let registration = AgentRegistration(node: "node-a", labels: ["role": "worker"], kernelVersion: "6.18", hooks: Hook.supported)
+        _ = try await client.send(HTTPRequest(method: .post, url: dictator.url + AgentAPI.agents, headers: ["Content-Type": "application/json"],
+                                              body: Array(try JSONEncoder().encode(registration)), timeout: .seconds(5)))
+
+        // Bad input: 401 without the token, 400 for bytes that are not snappy, never retried.
+        #expect(try await write(dictator.url, Self.retransmits(1, at: Date(), node: "node-a"), token: nil).status == 401)
+        #expect(try await write(dictator.url, [0xff, 0x00, 0x13]).status == 400)
+
+        // Two samples 2 s apart: rate 5/s > 0.5/s → the edge fires.
+        let now = Date()
+        #expect(try await write(dictator.url, Self.retransmits(10, at: now.addingTimeInterval(-2), node: "node-a")).status == 204)
+        #expect(try await write(dictator.url, Self.retransmits(20, at: now, node: "node-a")).status == 204)
+        let assignment = try await DictatorEndToEndTests.eventually(10) {
+            let response = try await client.send(HTTPRequest(url: dictator.url + AgentAPI.assignment(node: "node-a"), timeout: .seconds(2)))
+            let decoded = try JSONDecoder().decode(NodeAssignment.self, from: Data(response.body))
+            return decoded.probes.contains { $0.id.hasPrefix("reaction/") && $0.template == "flow-latency"
+                && $0.parameters == ["saddr": "198.18.0.13", "daddr": "198.18.0.11", "sport": "47000", "dport": "8080"] }
+        }
+        #expect(assignment, "the follow-up probe is assigned:\n\(dictator.log)")
+        let recorded = await DictatorEndToEndTests.eventually(10) {
+            let files = (try? Git.run(["--git-dir", bare, "ls-tree", "-r", "--name-only", "aeolus/status"])) ?? ""
+            return files.contains("status/reactions/")
+        }
+        #expect(recorded, "a reaction file on the status branch")
+
+        // The page, rendered by a real browser.
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let browser = try #require(chromium, "headless Chromium (Debian's chromium, installed by make deps)")
+        let dom = try Subprocess.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(temp.path("chromium"))",
+                                               "--dump-dom", dictator.url + "/"]).standardOutput
+        #expect(dom.contains("<svg id=\"graph\""))
+        #expect(dom.contains("retransmits-to-latency"))
+        #expect(dom.contains("class=\"reaction\""))
+        #expect(dom.contains("flow-latency"))
+        _ = try? Subprocess.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(temp.path("chromium"))",
+                                          "--window-size=1200,900", "--screenshot=\(NSTemporaryDirectory())/aeolus-status-page.png", dictator.url + "/"])
+    }
+}
