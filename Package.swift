@@ -100,7 +100,9 @@ let package = Package(
         .executableTarget(name: "aeolus", dependencies: ["AeolusCLI"]),
 
         // `make bench`: Aeolus' figures beside a floor or peer measured in the same run.
-        .executableTarget(name: "AeolusBench", dependencies: ["Compiler", "BPFKit", "AeolusModel"]),
+        .executableTarget(name: "AeolusBench", dependencies: [
+            "Compiler", "BPFKit", "AeolusModel", "Agent", "Collector", "Dictator", "ProcessKit",
+        ]),
 
         // Test support, shipped as a library: temp git repos, git daemon, network-namespace pods.
         .target(name: "AeolusTesting", dependencies: ["ProcessKit"]),

@@ -6,7 +6,8 @@ import Foundation
 struct AeolusBench {
     /// Every benchmark, in report order.
     static func benchmarks(_ options: BenchOptions) -> [any Benchmark] {
-        [TestRunBenchmark(repository: options.repository)]
+        [TestRunBenchmark(repository: options.repository), AgentAttachBenchmark(repository: options.repository),
+         CollectorDecodeBenchmark(), PlannerScaleBenchmark()]
     }
 
     static func main() async {

@@ -101,7 +101,12 @@ struct TestRunBenchmark: Benchmark {
     }
 
     private func repositoryDirectory() throws -> String {
-        if let repository { return repository }
+        try Self.repositoryDirectory(repository)
+    }
+
+    /// The config repository: `given`, else `./config-repo-example`, else the one beside the sources.
+    static func repositoryDirectory(_ given: String?) throws -> String {
+        if let repository = given { return repository }
         let candidates = [FileManager.default.currentDirectoryPath + "/config-repo-example",
                           URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                               .deletingLastPathComponent().appendingPathComponent("config-repo-example").path]
