@@ -51,7 +51,9 @@ public struct CollectorConfig: Sendable {
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, path: "", message: "cannot read: \(error.localizedDescription)")])
         }
-        return try parse(yaml: text, file: path, factories: factories)
+        // `${env:NAME}` anywhere in the file takes the variable's value, as in the OpenTelemetry
+        // Collector (tokens and node names stay out of the file).
+        return try parse(yaml: LabelAction.expand(text), file: path, factories: factories)
     }
 
     /// Reads and validates YAML text; `file` names it in errors. Throws `ConfigErrors` with every problem.
