@@ -16,7 +16,9 @@ struct RemoteWriteExporterTests {
         config.queueSize = queueSize
         config.retry.initialInterval = .milliseconds(10)
         config.retry.maxInterval = .milliseconds(40)
-        config.retry.maxElapsed = .seconds(5)
+        // Generous: on a loaded CI machine a slow retry must not turn into a drop or a shutdown loss.
+        config.retry.maxElapsed = .seconds(60)
+        config.shutdownTimeout = .seconds(60)
         config.externalLabels = ["cluster": "test"]
         config.timeout = .seconds(5)
         let context = testContext("prometheusremotewrite")
