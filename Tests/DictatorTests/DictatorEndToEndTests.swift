@@ -45,6 +45,17 @@ import Testing
 
     let client = HTTPClient(bearerToken: "agent-token")
 
+    /// A bare repository holding `files`, served by `git daemon` from `temp`, and the token file
+    /// the dictator and its fake agent share (`temp.path("token")`).
+    static func serve(_ files: [String: String], in temp: TemporaryDirectory) throws -> (daemon: GitDaemon, bare: String) {
+        let base = temp.path("served")
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let bare = base + "/config.git"
+        try Git.makeBareRepository(at: bare, files: files)
+        try "agent-token\n".write(toFile: temp.path("token"), atomically: true, encoding: .utf8)
+        return (try GitDaemon(baseDirectory: base), bare)
+    }
+
     func waitReady(_ dictator: DictatorProcess) async throws {
         let ready = await Self.eventually(120) {
             guard dictator.isRunning else { return false }
@@ -75,15 +86,10 @@ import Testing
     @Test func pushWebhookStatusBrokenTemplateRemovalRestart() async throws {
         let temp = try TemporaryDirectory(prefix: "aeolus-dictator-e2e")
         defer { temp.remove() }
-        let base = temp.path("served")
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        let bare = base + "/config.git"
-        try Git.makeBareRepository(at: bare, files: try Self.seedFiles())
-        let daemon = try GitDaemon(baseDirectory: base)
+        let (daemon, bare) = try Self.serve(try Self.seedFiles(), in: temp)
         defer { daemon.stop() }
         let work = temp.path("work")
         try Git.run(["clone", "--quiet", daemon.url("config.git"), work])
-        try "agent-token\n".write(toFile: temp.path("token"), atomically: true, encoding: .utf8)
 
         let arguments = ["--repo", daemon.url("config.git"), "--poll", "30s", "--workdir", temp.path("workdir"),
                          "--status-interval", "200ms", "--heartbeat", "1s", "--token-file", temp.path("token")]

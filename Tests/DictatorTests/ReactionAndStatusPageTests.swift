@@ -45,13 +45,8 @@ import Testing
     @Test func eventsFireAReactionAndThePageShowsIt() async throws {
         let temp = try TemporaryDirectory(prefix: "aeolus-reaction-e2e")
         defer { temp.remove() }
-        let base = temp.path("served")
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        let bare = base + "/config.git"
-        try Git.makeBareRepository(at: bare, files: try Self.seedFiles())
-        let daemon = try GitDaemon(baseDirectory: base)
+        let (daemon, bare) = try DictatorEndToEndTests.serve(try Self.seedFiles(), in: temp)
         defer { daemon.stop() }
-        try "agent-token\n".write(toFile: temp.path("token"), atomically: true, encoding: .utf8)
         let dictator = try DictatorProcess(arguments: ["--repo", daemon.url("config.git"), "--poll", "30s", "--workdir", temp.path("workdir"),
                                                        "--status-interval", "200ms", "--token-file", temp.path("token")],
                                            logFile: temp.path("dictator.log"))
