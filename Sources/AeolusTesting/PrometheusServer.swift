@@ -25,23 +25,39 @@ public final class PrometheusServer: @unchecked Sendable {
     public static let binary = "/usr/bin/prometheus"
 
     /// Starts Prometheus and waits (up to 30 s) until `/-/ready` answers, on a thread of its own.
-    public static func start(scrapeTargets: [String] = [], remoteWriteReceiver: Bool = false) async throws -> PrometheusServer {
-        try await offThePool { try PrometheusServer(scrapeTargets: scrapeTargets, remoteWriteReceiver: remoteWriteReceiver) }
+    public static func start(scrapeTargets: [String] = [], remoteWriteReceiver: Bool = false,
+                             remoteWrite: (url: String, bearerToken: String?)? = nil) async throws -> PrometheusServer {
+        try await offThePool {
+            try PrometheusServer(scrapeTargets: scrapeTargets, remoteWriteReceiver: remoteWriteReceiver, remoteWrite: remoteWrite)
+        }
     }
 
     /// Starts Prometheus, blocking until it is ready.
-    public init(scrapeTargets: [String] = [], remoteWriteReceiver: Bool = false) throws {
+    /// With `remoteWrite`, Prometheus also scrapes itself and remote-writes everything it scrapes
+    /// to that URL (a real remote-write sender for receivers under test).
+    public init(scrapeTargets: [String] = [], remoteWriteReceiver: Bool = false,
+                remoteWrite: (url: String, bearerToken: String?)? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("aeolus-prometheus-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
-        let targets = scrapeTargets.map { "\"\($0)\"" }.joined(separator: ", ")
-        let config = """
+        port = try Self.freePort()
+        let targets = (scrapeTargets + (remoteWrite == nil ? [] : ["127.0.0.1:\(port)"])).map { "\"\($0)\"" }.joined(separator: ", ")
+        var config = """
             global: {scrape_interval: 1s, evaluation_interval: 1s}
             scrape_configs:
               - job_name: collector
                 static_configs: [{targets: [\(targets)]}]
+
             """
+        if let remoteWrite {
+            config += """
+                remote_write:
+                  - url: \(remoteWrite.url)
+                    queue_config: {batch_send_deadline: 1s}
+
+                """
+            if let token = remoteWrite.bearerToken { config += "    authorization: {type: Bearer, credentials: \(token)}\n" }
+        }
         try config.write(toFile: directory + "/prometheus.yml", atomically: true, encoding: .utf8)
-        port = try Self.freePort()
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/data",

@@ -89,4 +89,26 @@ import Testing
         _ = try? Subprocess.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(temp.path("chromium"))",
                                           "--window-size=1200,900", "--screenshot=\(NSTemporaryDirectory())/aeolus-status-page.png", dictator.url + "/"])
     }
+
+    /// A real Prometheus (Debian's 2.42) remote-writes what it scrapes into the dictator: the wire
+    /// format, headers and auth match, and nothing is refused.
+    @Test func aRealPrometheusCanRemoteWriteToTheDictator() async throws {
+        let temp = try TemporaryDirectory(prefix: "aeolus-rw-e2e")
+        defer { temp.remove() }
+        let (daemon, _) = try DictatorEndToEndTests.serve(try Self.seedFiles(), in: temp)
+        defer { daemon.stop() }
+        let dictator = try DictatorProcess(arguments: ["--repo", daemon.url("config.git"), "--poll", "30s", "--workdir", temp.path("workdir"),
+                                                       "--token-file", temp.path("token")],
+                                           logFile: temp.path("dictator.log"))
+        defer { dictator.stop() }
+        try await DictatorEndToEndTests().waitReady(dictator)
+        let prometheus = try await PrometheusServer.start(remoteWrite: (dictator.url + AgentAPI.remoteWrite, "agent-token"))
+        defer { prometheus.stop() }
+        let received = try await DictatorEndToEndTests.eventually(30) {
+            let metrics = try await client.send(HTTPRequest(url: dictator.url + "/metrics", timeout: .seconds(2))).text
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("aeolus_dictator_event_samples_total ") }
+            return (line?.split(separator: " ").last.flatMap { Double($0) } ?? 0) > 100
+        }
+        #expect(received, "the dictator received Prometheus' remote writes:\n\(dictator.log)")
+    }
 }
