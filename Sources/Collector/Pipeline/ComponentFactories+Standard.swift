@@ -3,6 +3,7 @@ extension ComponentFactories {
     public static let standard: ComponentFactories = {
         var factories = ComponentFactories()
         factories.register(EBPFReceiverFactory())
+        factories.register(RingBufReceiverFactory())
         factories.register(BatchProcessorFactory())
         factories.register(FilterProcessorFactory())
         factories.register(AttributesProcessorFactory())
