@@ -34,7 +34,11 @@ demo: build
 	$(SWIFT) run $(SWIFT_FLAGS) aeolus demo $(ARGS)
 
 # Benchmarks (root: BPF_PROG_TEST_RUN); not part of `test`. ARGS="--filter NAME --json PATH".
+# Benchmarks (root): release builds of aeolus and aeolus-bench; bpftrace is the gitops peer.
 bench: deps
+	@dpkg-query -W -f='$${Status}' bpftrace 2>/dev/null | grep -q "install ok installed" || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bpftrace
+	$(SWIFT) build -c release --product aeolus $(SWIFT_FLAGS)
 	$(SWIFT) build -c release --product aeolus-bench $(SWIFT_FLAGS)
 	$(SWIFT) run -c release --skip-build $(SWIFT_FLAGS) aeolus-bench $(ARGS)
 

@@ -7,7 +7,7 @@ struct AeolusBench {
     /// Every benchmark, in report order.
     static func benchmarks(_ options: BenchOptions) -> [any Benchmark] {
         [TestRunBenchmark(repository: options.repository), AgentAttachBenchmark(repository: options.repository),
-         CollectorDecodeBenchmark(), PlannerScaleBenchmark()]
+         CollectorDecodeBenchmark(), PlannerScaleBenchmark(), GitOpsLatencyBenchmark(repository: options.repository)]
     }
 
     static func main() async {
