@@ -102,6 +102,7 @@ let package = Package(
         // `make bench`: Aeolus' figures beside a floor or peer measured in the same run.
         .executableTarget(name: "AeolusBench", dependencies: [
             "Compiler", "BPFKit", "AeolusModel", "Agent", "Collector", "Dictator", "ProcessKit",
+            "RemoteWrite", "CurlKit", "AeolusTesting",
         ]),
 
         // Test support, shipped as a library: temp git repos, git daemon, network-namespace pods.

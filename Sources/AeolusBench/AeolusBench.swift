@@ -7,7 +7,8 @@ struct AeolusBench {
     /// Every benchmark, in report order.
     static func benchmarks(_ options: BenchOptions) -> [any Benchmark] {
         [TestRunBenchmark(repository: options.repository), AgentAttachBenchmark(repository: options.repository),
-         CollectorDecodeBenchmark(), PlannerScaleBenchmark(), GitOpsLatencyBenchmark(repository: options.repository)]
+         CollectorDecodeBenchmark(), PlannerScaleBenchmark(), GitOpsLatencyBenchmark(repository: options.repository),
+         IngestBenchmark(repository: options.repository)]
     }
 
     static func main() async {

@@ -99,8 +99,11 @@ struct GitOpsLatencyBenchmark: Benchmark {
             try "[]".write(toFile: directory + "/pods.json", atomically: true, encoding: .utf8)
             try spawn(aeolus, ["agent", "--node", node, "--dictator", dictatorURL, "--pods", directory + "/pods.json",
                                "--state-dir", stateDirectory, "--listen", "none", "--interval", "0.2"])
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline, !FileManager.default.fileExists(atPath: stateDirectory + "/" + NodeProbeState.fileName) {
+            // Ready when the dictator has reconciled the first revision and the agent reports.
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let ready = (try? Subprocess.collect("/usr/bin/curl", ["-sf", "-o", "/dev/null", dictatorURL + "/readyz"]).status) == 0
+                if ready, FileManager.default.fileExists(atPath: stateDirectory + "/" + NodeProbeState.fileName) { break }
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }
