@@ -1,5 +1,6 @@
 import BPFKit
 import Foundation
+import Synchronization
 import ProcessKit
 
 /// A compiled template: the object's bytes, its digest (how agents name it) and its spec.
@@ -23,6 +24,9 @@ public final class BPFCompiler: Sendable {
     /// The clang in use.
     public let clang: Clang
     private let cache: ObjectCache
+    /// Specs of objects already inspected, by cache key: a new revision that leaves a template
+    /// unchanged costs neither clang nor an ELF parse.
+    private let specs = Mutex<[String: ObjectSpec]>([:])
 
     /// A compiler with the given clang and cache.
     public init(clang: Clang, cache: ObjectCache) {
@@ -52,8 +56,13 @@ public final class BPFCompiler: Sendable {
     private func finish(_ request: CompileRequest, key: String, elf: [UInt8], warnings: [ClangDiagnostic],
                         fromCache: Bool) throws(CompileError) -> CompiledObject {
         let spec: ObjectSpec
-        do { spec = try ObjectSpec(elf: elf, name: request.name) } catch {
-            throw .invalidObject(template: request.name, reason: "\(error)")
+        if let known = specs.withLock({ $0[key] }) {
+            spec = known
+        } else {
+            do { spec = try ObjectSpec(elf: elf, name: request.name) } catch {
+                throw .invalidObject(template: request.name, reason: "\(error)")
+            }
+            specs.withLock { $0[key] = spec }
         }
         return CompiledObject(key: key, digest: objectDigest(elf), elf: elf, spec: spec,
                               warnings: warnings, fromCache: fromCache)
