@@ -59,7 +59,7 @@ enum Support {
     }
 
     /// Polls `body` until it returns non-nil, or fails after `timeout`.
-    static func eventually<T>(_ what: String, timeout: Duration = .seconds(15),
+    static func eventually<T>(_ what: String, timeout: Duration = .seconds(60),
                               sourceLocation: Testing.SourceLocation = #_sourceLocation, _ body: () throws -> T?) async throws -> T {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {

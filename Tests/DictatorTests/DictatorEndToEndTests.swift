@@ -125,7 +125,7 @@ import Testing
         #expect(object.status == 200 && object.body.starts(with: [0x7f, 0x45, 0x4c, 0x46]), "an ELF object")
 
         // The status branch gets a commit naming the revision.
-        #expect(await Self.eventually(15) { statusLog(bare).contains(first) }, "status log:\n\(statusLog(bare))\n\(dictator.log)")
+        #expect(await Self.eventually(60) { statusLog(bare).contains(first) }, "status log:\n\(statusLog(bare))\n\(dictator.log)")
         let node = try Git.run(["--git-dir", bare, "show", "aeolus/status:status/nodes/node-a.yaml"])
         #expect(node.contains("policy/e2e/retransmits"))
 

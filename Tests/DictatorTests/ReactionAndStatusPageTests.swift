@@ -64,14 +64,14 @@ import Testing
         let now = Date()
         #expect(try await write(dictator.url, Self.retransmits(10, at: now.addingTimeInterval(-2), node: "node-a")).status == 204)
         #expect(try await write(dictator.url, Self.retransmits(20, at: now, node: "node-a")).status == 204)
-        let assignment = try await DictatorEndToEndTests.eventually(10) {
+        let assignment = try await DictatorEndToEndTests.eventually(60) {
             let response = try await client.send(HTTPRequest(url: dictator.url + AgentAPI.assignment(node: "node-a"), timeout: .seconds(2)))
             let decoded = try JSONDecoder().decode(NodeAssignment.self, from: Data(response.body))
             return decoded.probes.contains { $0.id.hasPrefix("reaction/") && $0.template == "flow-latency"
                 && $0.parameters == ["saddr": "198.18.0.13", "daddr": "198.18.0.11", "sport": "47000", "dport": "8080"] }
         }
         #expect(assignment, "the follow-up probe is assigned:\n\(dictator.log)")
-        let recorded = await DictatorEndToEndTests.eventually(10) {
+        let recorded = await DictatorEndToEndTests.eventually(60) {
             let files = (try? Git.run(["--git-dir", bare, "ls-tree", "-r", "--name-only", "aeolus/status"])) ?? ""
             return files.contains("status/reactions/")
         }

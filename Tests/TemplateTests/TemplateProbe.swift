@@ -92,7 +92,7 @@ final class TemplateProbe {
 
     /// Polls map `name` every 20 ms until `done` holds for its counters or `seconds` pass;
     /// returns the last counters read (the caller then asserts on them).
-    func counters(_ name: String, offset: Int = 0, within seconds: Double = 5,
+    func counters(_ name: String, offset: Int = 0, within seconds: Double = 20,
                   until done: ([[UInt8]: UInt64]) -> Bool) throws -> [[UInt8]: UInt64] {
         let deadline = Date().addingTimeInterval(seconds)
         var last = try counters(name, offset: offset)
