@@ -72,36 +72,21 @@ public enum Planner {
         // Nodes share label sets (pools, zones): match each distinct set once.
         var byLabels: [[String: String]: [ProbeAssignment]] = [:]
         let changedDesired = changedProbes.map { ids in desired.probes.filter { ids.contains($0.id) } }
-        // Incremental plans: the changed probes a label set selects, and the last diff computed
-        // for that label set (nodes of one pool share both).
-        var afterByLabels: [[String: String]: [ProbeAssignment]] = [:]
-        var diffByLabels: [[String: String]: (before: [ProbeAssignment], changes: [ProbeChange])] = [:]
         for (node, labels) in nodes {
             let old = previous[node]
             if let changedProbes, let changedDesired, let old {
                 // Only the changed ids can differ: compare and diff just those.
                 let before = old.probes.filter { changedProbes.contains($0.id) }
-                let after: [ProbeAssignment]
-                if let cached = afterByLabels[labels] {
-                    after = cached
-                } else {
-                    after = changedDesired.compactMap { $0.nodes.matches(labels) ? $0.assignment : nil }
-                    afterByLabels[labels] = after
-                }
+                let after = changedDesired.compactMap { $0.nodes.matches(labels) ? $0.assignment : nil }
                 if before == after {
                     result[node] = NodePlan(assignment: old, changes: [])
                     continue
                 }
-                let changes: [ProbeChange]
-                if let cached = diffByLabels[labels], cached.before == before {
-                    changes = cached.changes
-                } else {
-                    changes = Self.changes(from: before, to: after)
-                    diffByLabels[labels] = (before, changes)
-                }
-                let kept = old.probes.filter { !changedProbes.contains($0.id) }
-                result[node] = NodePlan(assignment: NodeAssignment(node: node, revision: revision, probes: Self.merge(kept, after)),
-                                        changes: changes)
+                var probes = old.probes.filter { !changedProbes.contains($0.id) }
+                probes.append(contentsOf: after)
+                probes.sort { $0.id < $1.id }
+                result[node] = NodePlan(assignment: NodeAssignment(node: node, revision: revision, probes: probes),
+                                        changes: Self.changes(from: before, to: after))
                 continue
             }
             let probes: [ProbeAssignment]
@@ -122,19 +107,6 @@ public enum Planner {
     }
 
     /// What turns the probes `old` into `new` (both sorted by id), sorted by probe id.
-    /// Two lists sorted by id merged into one sorted list (a node's probes stay sorted).
-    static func merge(_ a: [ProbeAssignment], _ b: [ProbeAssignment]) -> [ProbeAssignment] {
-        guard !b.isEmpty else { return a }
-        let b = b.sorted { $0.id < $1.id }
-        var merged: [ProbeAssignment] = []
-        merged.reserveCapacity(a.count + b.count)
-        var i = 0, j = 0
-        while i < a.count || j < b.count {
-            if j == b.count || (i < a.count && a[i].id < b[j].id) { merged.append(a[i]); i += 1 } else { merged.append(b[j]); j += 1 }
-        }
-        return merged
-    }
-
     public static func changes(from old: [ProbeAssignment], to new: [ProbeAssignment]) -> [ProbeChange] {
         let before = Dictionary(old.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let after = Dictionary(new.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
