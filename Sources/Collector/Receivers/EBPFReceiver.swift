@@ -3,7 +3,7 @@ import BPFKit
 import Foundation
 import Logging
 
-/// The `ebpf` receiver's configuration.
+/// The configuration of the receivers that read the agent's probes (`ebpf` and `ringbuf`).
 public struct EBPFReceiverConfig: ComponentConfig {
     /// The agent's state directory, holding `probes.json`.
     public var stateDir = "/run/aeolus"

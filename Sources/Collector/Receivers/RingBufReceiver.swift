@@ -3,34 +3,9 @@ import BPFKit
 import Foundation
 import Logging
 
-/// The `ringbuf` receiver's configuration.
-public struct RingBufReceiverConfig: ComponentConfig {
-    /// The agent's state directory, holding `probes.json`.
-    public var stateDir = "/run/aeolus"
-    /// How often the counts are handed on (and `probes.json` looked at again).
-    public var interval: Duration = .seconds(10)
-    /// The node label; defaults to `$NODE_NAME`, else the state file's node.
-    public var node: String?
-    /// Follow only these probe ids (all when empty).
-    public var probes: [String] = []
-
-    public init() {}
-    public static let fieldNames = ["state_dir", "interval", "node", "probes"]
-
-    public mutating func decode(_ fields: ConfigFields) {
-        fields.read("state_dir", into: &stateDir) { $0.string() }
-        fields.read("interval", into: &interval) { $0.duration() }
-        fields.read("node", into: &node) { $0.string() }
-        fields.read("probes", into: &probes) { $0.strings() }
-    }
-
-    public func validate() -> [(field: String, message: String)] {
-        var problems: [(String, String)] = []
-        if stateDir.isEmpty { problems.append(("state_dir", "must not be empty")) }
-        if interval < .milliseconds(10) { problems.append(("interval", "must be at least 10ms")) }
-        return problems
-    }
-}
+/// The `ringbuf` receiver's configuration: the same fields as the `ebpf` receiver's (where the
+/// agent's state is, how often counts are handed on, the node label, which probes).
+public typealias RingBufReceiverConfig = EBPFReceiverConfig
 
 /// Makes `ringbuf` receivers.
 public struct RingBufReceiverFactory: ReceiverFactory {
