@@ -104,6 +104,25 @@ final class NodeDecoder {
     }
 
     /// The root field of a document.
+    /// A decoder for `file` holding the parse diagnostics of `data`, and its one document of
+    /// `kind` — nil (after reporting why, unless parsing already failed) when there is none or
+    /// more than one.
+    static func singleDocument(_ data: Data, file: String, kind: String) -> (NodeDecoder, Node?) {
+        var diagnostics = Diagnostics()
+        let documents = YAMLText.documents(data, file: file, diagnostics: &diagnostics)
+        let decoder = NodeDecoder(file: file)
+        decoder.append(diagnostics)
+        guard documents.count == 1, let document = documents.first else {
+            if !diagnostics.hasErrors {
+                decoder.error(at: documents.dropFirst().first, path: "",
+                              documents.isEmpty ? "the file is empty (expected a \(kind) document)"
+                                                : "expected one \(kind) document, found \(documents.count)")
+            }
+            return (decoder, nil)
+        }
+        return (decoder, document)
+    }
+
     func root(_ node: Node) -> YAMLField {
         record("", node)
         return YAMLField(node: node, path: "")

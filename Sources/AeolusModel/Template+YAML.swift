@@ -5,18 +5,8 @@ extension Template {
     /// Decodes `template.yaml` (kind Template). Every problem becomes a diagnostic naming
     /// `file:line:column` and the field path; unknown fields are errors.
     public static func decode(yaml data: Data, file: String) -> Decoded<Template> {
-        var diagnostics = Diagnostics()
-        let documents = YAMLText.documents(data, file: file, diagnostics: &diagnostics)
-        let decoder = NodeDecoder(file: file)
-        decoder.append(diagnostics)
-        guard documents.count == 1, let document = documents.first else {
-            if !diagnostics.hasErrors {
-                decoder.error(at: documents.dropFirst().first, path: "",
-                              documents.isEmpty ? "the file is empty (expected a Template document)"
-                                                : "expected one Template document, found \(documents.count)")
-            }
-            return decoder.result(nil)
-        }
+        let (decoder, document) = NodeDecoder.singleDocument(data, file: file, kind: "Template")
+        guard let document else { return decoder.result(nil) }
         return decoder.result(decoder.template(decoder.root(document)))
     }
 }

@@ -5,18 +5,8 @@ extension TemplateGraph {
     /// Decodes `graph.yaml` (kind TemplateGraph). An edge with errors is dropped and reported; the
     /// other edges are kept, and the source map is renumbered to match the kept edges.
     public static func decode(yaml data: Data, file: String, defaults: EdgeDefaults = EdgeDefaults()) -> Decoded<TemplateGraph> {
-        var diagnostics = Diagnostics()
-        let documents = YAMLText.documents(data, file: file, diagnostics: &diagnostics)
-        let decoder = NodeDecoder(file: file)
-        decoder.append(diagnostics)
-        guard documents.count == 1, let document = documents.first else {
-            if !diagnostics.hasErrors {
-                decoder.error(at: documents.dropFirst().first, path: "",
-                              documents.isEmpty ? "the file is empty (expected a TemplateGraph document)"
-                                                : "expected one TemplateGraph document, found \(documents.count)")
-            }
-            return decoder.result(nil)
-        }
+        let (decoder, document) = NodeDecoder.singleDocument(data, file: file, kind: "TemplateGraph")
+        guard let document else { return decoder.result(nil) }
         let root = decoder.root(document)
         guard let fields = decoder.mapping(root, known: ["apiVersion", "kind", "spec"]) else { return decoder.result(nil) }
         decoder.header(fields, kind: "TemplateGraph")
