@@ -8,13 +8,9 @@ struct FlowTCPFlagsTests {
 
     @Test func countsTheBoundFlowOnlyInBothDirections() throws {
         try KernelTest.requireRoot()
-        let pod = try NetworkNamespace()
-        defer { pod.close() }
-        let server = try pod.startTCPServer()
-        defer { server.close() }
-        let client = try pod.makeTCPClient()
-        defer { client.close(reset: true) }
-        let flow = Flow(saddr: pod.hostAddress, daddr: pod.address, sport: client.port, dport: server.port)
+        let setup = try TCPFlowFixture()
+        defer { setup.close() }
+        let (pod, server, client, flow) = (setup.pod, setup.server, setup.client, setup.flow)
         let probe = try TemplateProbe("flow-tcp-flags", parameters: flow.parameters, pod: pod)
         defer { probe.close() }
 
