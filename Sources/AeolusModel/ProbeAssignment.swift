@@ -42,11 +42,15 @@ public struct ProbeAssignment: Sendable, Hashable, Codable {
     public var pods: PodSelector?
     /// How the collector reads the maps (copied from the template).
     public var metrics: [MetricSpec]
+    /// The dictator's notes about the probe (the `aeolus.io/` annotations of the policy or
+    /// reaction that asked for it). Agents keep them with the probe and echo them in their
+    /// reports, so a restarted dictator can take back what it had not written down yet.
+    public var annotations: [String: String]?
 
     /// Creates an assignment.
     public init(id: String, template: String, digest: String, objectPath: String? = nil,
                 programs: [TemplateProgram], load: LoadSettings = LoadSettings(), parameters: [String: String] = [:],
-                pods: PodSelector? = nil, metrics: [MetricSpec] = []) {
+                pods: PodSelector? = nil, metrics: [MetricSpec] = [], annotations: [String: String]? = nil) {
         self.id = id
         self.template = template
         self.digest = digest
@@ -56,6 +60,7 @@ public struct ProbeAssignment: Sendable, Hashable, Codable {
         self.parameters = parameters
         self.pods = pods
         self.metrics = metrics
+        self.annotations = annotations
     }
 
     /// Whether the running probe `other` must be replaced to become this one (same id, but a
@@ -75,12 +80,24 @@ public struct AgentRegistration: Sendable, Hashable, Codable {
     public var kernelVersion: String
     /// Hooks this kernel supports.
     public var hooks: [Hook]
+    /// What already runs on the node as the agent registers (nil: not said). A dictator that
+    /// restarted takes back from it what it had not yet written down (reactions in flight).
+    public var probes: [ProbeState]?
 
     /// Creates a registration.
-    public init(node: String, labels: [String: String] = [:], kernelVersion: String, hooks: [Hook]) {
+    public init(node: String, labels: [String: String] = [:], kernelVersion: String, hooks: [Hook],
+                probes: [ProbeState]? = nil) {
         self.node = node
         self.labels = labels
         self.kernelVersion = kernelVersion
         self.hooks = hooks
+        self.probes = probes
+    }
+
+    /// The registration without `probes`: who the agent is, which is what the dictator keeps.
+    public var identity: AgentRegistration {
+        var identity = self
+        identity.probes = nil
+        return identity
     }
 }

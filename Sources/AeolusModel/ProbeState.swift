@@ -137,11 +137,14 @@ public struct ProbeState: Sendable, Hashable, Codable {
     public var metrics: [MetricSpec]
     /// Run-time statistics, when known.
     public var stats: Stats?
+    /// The assignment's annotations, echoed.
+    public var annotations: [String: String]?
 
     /// Creates a probe state.
     public init(id: String, template: String, digest: String = "", state: Phase, reason: String? = nil,
                 verifierLog: String? = nil, parameters: [String: String] = [:], attachments: [Attachment] = [],
-                maps: [String: String] = [:], metrics: [MetricSpec] = [], stats: Stats? = nil) {
+                maps: [String: String] = [:], metrics: [MetricSpec] = [], stats: Stats? = nil,
+                annotations: [String: String]? = nil) {
         self.id = id
         self.template = template
         self.digest = digest
@@ -153,5 +156,6 @@ public struct ProbeState: Sendable, Hashable, Codable {
         self.maps = maps
         self.metrics = metrics
         self.stats = stats
+        self.annotations = annotations
     }
 }

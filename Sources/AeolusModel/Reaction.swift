@@ -113,6 +113,29 @@ public struct Reaction: Sendable, Hashable, Codable {
         return "status/reactions/\(day.prefix(4))-\(day.dropFirst(4).prefix(2))-\(day.suffix(2))/\(id).yaml"
     }
 
+    /// The annotation a follow-up probe's assignment carries: the reaction itself (JSON, without
+    /// the per-node probe states), so that agents hold a copy and a restarted dictator can take
+    /// back a reaction it had not yet committed to the status branch.
+    public static let annotation = "aeolus.io/reaction"
+
+    /// The value of `annotation` for this reaction.
+    public var annotationValue: String {
+        var copy = self
+        copy.probes = []
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        return (try? encoder.encode(copy)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// The reaction an `annotation` value carries; nil when it is not one.
+    public init?(annotation: String) {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        guard let reaction = try? decoder.decode(Reaction.self, from: Data(annotation.utf8)) else { return nil }
+        self = reaction
+    }
+
     /// The identity used to deduplicate: the same edge binding the same parameters on the same nodes.
     public var dedupeKey: String {
         ([edge] + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + nodes.sorted()).joined(separator: "\u{1F}")

@@ -96,7 +96,8 @@ public enum AgentService {
                                                stateDirectory: options.stateDirectory, interval: options.interval)
         let inventory = NetnsPodInventory(podsFile: options.podsFile)
         if let client = dictatorClient(options) {
-            return Agent(configuration: configuration, desired: DictatorDesiredSource(client: client, logger: logger),
+            return Agent(configuration: configuration, desired: DictatorDesiredSource(client: client, stateDirectory: options.stateDirectory,
+                                                                                      logger: logger),
                          inventory: inventory,
                          objects: DictatorObjectSource(client: client, directory: options.stateDirectory + "/objects"),
                          logger: logger)

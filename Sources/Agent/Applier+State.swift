@@ -29,7 +29,7 @@ extension Applier {
                           reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
                           verifierLog: runtime.loadFailure?.verifierLog, parameters: probe.parameters,
                           attachments: attachments, maps: runtime.isLoaded ? runtime.maps : [:],
-                          metrics: probe.metrics, stats: stats(runtime))
+                          metrics: probe.metrics, stats: stats(runtime), annotations: probe.annotations)
     }
 
     /// Run count and time summed over the distinct programs the probe's attachments run.

@@ -35,8 +35,11 @@ public struct DictatorClient: Sendable {
         return decoder
     }
 
-    /// Registers the node; returns its current assignment.
-    public func register() async throws -> NodeAssignment {
+    /// Registers the node, saying what already runs on it (`running`, nil: not said); returns
+    /// its current assignment.
+    public func register(running: [ProbeState]? = nil) async throws -> NodeAssignment {
+        var registration = registration
+        registration.probes = running
         let body = try Self.encoder().encode(registration)
         let response = try await http.send(HTTPRequest(method: .post, url: baseURL + AgentAPI.agents,
                                                        headers: ["Content-Type": "application/json"],
@@ -97,24 +100,40 @@ public struct DictatorClient: Sendable {
 /// The dictator's watch as the agent's desired source: registers, takes the current assignment,
 /// then follows the watch; after a dropped connection it reconnects from the last revision it saw
 /// (with backoff), so no change is lost or applied twice.
+///
+/// Each registration says which probes run (from the agent's `probes.json` in `stateDirectory`),
+/// so a dictator that restarted takes back the reactions it had not yet written down.
 public struct DictatorDesiredSource: DesiredSource {
     let client: DictatorClient
+    let stateDirectory: String?
     let logger: Logger
 
-    /// A source following `client`'s node.
-    public init(client: DictatorClient, logger: Logger) {
+    /// A source following `client`'s node; `stateDirectory` holds the agent's `probes.json`.
+    public init(client: DictatorClient, stateDirectory: String? = nil, logger: Logger) {
         self.client = client
+        self.stateDirectory = stateDirectory
         self.logger = logger
+    }
+
+    /// What the agent last wrote as running: identity, state, parameters and annotations only.
+    func running() -> [ProbeState]? {
+        guard let stateDirectory,
+              let data = FileManager.default.contents(atPath: stateDirectory + "/" + NodeProbeState.fileName),
+              let state = try? NodeProbeState.decode(data) else { return nil }
+        return state.probes.map {
+            ProbeState(id: $0.id, template: $0.template, digest: $0.digest, state: $0.state, reason: $0.reason,
+                       parameters: $0.parameters, annotations: $0.annotations)
+        }
     }
 
     public func assignments() -> AsyncThrowingStream<NodeAssignment, Error> {
         let (stream, continuation) = AsyncThrowingStream<NodeAssignment, Error>.makeStream(bufferingPolicy: .bufferingNewest(4))
-        let task = Task { [client, logger] in
+        let task = Task { [client, logger, self] in
             var revision: Int64 = -1
             var backoff = Duration.milliseconds(200)
             while !Task.isCancelled {
                 do {
-                    let current = try await client.register()
+                    let current = try await client.register(running: running())
                     if current.revision > revision {
                         revision = current.revision
                         continuation.yield(current)

@@ -74,11 +74,23 @@ public struct DesiredState: Sendable, Hashable {
                 let assignment = ProbeAssignment(
                     id: probeID(of: policy, source: sourced.source), template: object.template.name, digest: object.digest,
                     programs: object.template.programs, load: load, parameters: policy.spec.parameters,
-                    pods: policy.spec.selector.pods, metrics: object.template.metrics)
+                    pods: policy.spec.selector.pods, metrics: object.template.metrics,
+                    annotations: carriedAnnotations(of: policy))
                 probes.append(DesiredProbe(nodes: policy.spec.selector.nodes, assignment: assignment, source: sourced.source))
             }
         }
         return (DesiredState(probes: probes), problems)
+    }
+}
+
+extension DesiredState {
+    /// The prefix of the policy annotations an assignment carries to the agents.
+    public static let annotationPrefix = "aeolus.io/"
+
+    /// A policy's `aeolus.io/` annotations (nil when it has none).
+    static func carriedAnnotations(of policy: ProbePolicy) -> [String: String]? {
+        let carried = policy.metadata.annotations.filter { $0.key.hasPrefix(annotationPrefix) }
+        return carried.isEmpty ? nil : carried
     }
 }
 

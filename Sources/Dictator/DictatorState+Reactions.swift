@@ -57,6 +57,30 @@ extension DictatorState {
         syncReactionPolicies()
     }
 
+    /// Takes back the reactions whose follow-up probes `node` still runs but that this dictator
+    /// does not know: it stopped after deploying them and before committing them. Their
+    /// assignments carry the reaction (`Reaction.annotation`); they carry on until their TTL
+    /// (or expire at once, and are written as expired, if it ran out meanwhile).
+    func adoptReactions(running probes: [ProbeState], on node: String) {
+        var adopted: [Reaction] = []
+        for probe in probes where probe.id.hasPrefix("reaction/") {
+            guard let value = probe.annotations?[Reaction.annotation], let reaction = Reaction(annotation: value),
+                  reaction.probeID == probe.id, reaction.outcome == .active,
+                  reactionBook.planner.active[reaction.id] == nil,
+                  !reactionBook.recent.contains(where: { $0.id == reaction.id }),
+                  !adopted.contains(where: { $0.id == reaction.id }) else { continue }
+            adopted.append(reaction)
+        }
+        guard !adopted.isEmpty else { return }
+        reactionBook.planner.restore(adopted)
+        for reaction in adopted {
+            reactionBook.record(reaction)
+            noteChange("reaction \(reaction.id): taken back from \(node)'s probes")
+            logger.info("reaction taken back from an agent", metadata: ["reaction": "\(reaction.id)", "node": "\(node)"])
+        }
+        syncReactionPolicies()
+    }
+
     /// Reactions whose latest record is not on the status branch yet.
     public func unwrittenReactions() -> [Reaction] {
         reactionBook.unwritten.compactMap { reactionBook.records[$0] }.sorted { $0.id < $1.id }

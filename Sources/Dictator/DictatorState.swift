@@ -22,7 +22,7 @@ public actor DictatorState {
         var lost = false
     }
 
-    private let logger: Logger
+    let logger: Logger
     private let branch: String
     private let registrationsFile: String?
     private var nodes: [String: NodeRecord] = [:]
@@ -163,14 +163,19 @@ public actor DictatorState {
 
     // MARK: Agents
 
-    /// Registers (or re-registers) an agent and returns its assignment.
+    /// Registers (or re-registers) an agent and returns its assignment. Reactions the agent still
+    /// runs but this dictator does not know (it stopped before committing them) are taken back
+    /// first, so the assignment keeps them.
     public func register(_ registration: AgentRegistration, now: Date = Date()) -> NodeAssignment {
         let previous = nodes[registration.node]
-        nodes[registration.node] = NodeRecord(registration: registration, lastSeen: now, report: previous?.report, lost: false)
+        let identity = registration.identity
+        let running = registration.probes.map { NodeProbeState(node: registration.node, updated: now, probes: $0) }
+        nodes[registration.node] = NodeRecord(registration: identity, lastSeen: now, report: previous?.report ?? running, lost: false)
         if previous == nil || previous?.lost == true {
             pendingChanges.append("\(registration.node): " + (previous == nil ? "registered" : "back"))
         }
-        if previous?.registration != registration {
+        if let probes = registration.probes { adoptReactions(running: probes, on: registration.node) }
+        if previous?.registration != identity {
             saveRegistrations()
             replan(nodes: [registration.node], changedProbes: nil)
         }

@@ -38,7 +38,8 @@ public struct ReactionBook: Sendable {
     /// template, bound parameters, and a node selector naming exactly its target nodes.
     static func policy(for reaction: Reaction) -> ProbePolicy {
         let nodes = LabelSelector(matchExpressions: [LabelSelectorRequirement(key: nodeLabel, op: .in, values: reaction.nodes)])
-        return ProbePolicy(metadata: ObjectMeta(name: reaction.id, namespace: source),
+        return ProbePolicy(metadata: ObjectMeta(name: reaction.id, namespace: source,
+                                                annotations: [Reaction.annotation: reaction.annotationValue]),
                            spec: ProbePolicySpec(template: reaction.template, parameters: reaction.parameters,
                                                  selector: ProbeSelector(nodes: nodes)))
     }
