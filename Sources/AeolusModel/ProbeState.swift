@@ -23,18 +23,18 @@ public struct NodeProbeState: Sendable, Hashable, Codable {
         self.probes = probes
     }
 
-    /// The JSON encoder of the wire format: sorted keys, ISO 8601 dates.
+    /// The JSON encoder of the wire format: sorted keys, RFC 3339 dates with milliseconds.
     public static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = WireDate.encoding
         return encoder
     }
 
     /// The JSON decoder of the wire format.
     public static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = WireDate.decoding
         return decoder
     }
 
@@ -139,12 +139,17 @@ public struct ProbeState: Sendable, Hashable, Codable {
     public var stats: Stats?
     /// The assignment's annotations, echoed.
     public var annotations: [String: String]?
+    /// When this agent received the assignment that asked for the probe's current version.
+    public var received: Date?
+    /// When this agent had loaded and attached that version (nil for probes adopted from an
+    /// earlier agent).
+    public var attached: Date?
 
     /// Creates a probe state.
     public init(id: String, template: String, digest: String = "", state: Phase, reason: String? = nil,
                 verifierLog: String? = nil, parameters: [String: String] = [:], attachments: [Attachment] = [],
                 maps: [String: String] = [:], metrics: [MetricSpec] = [], stats: Stats? = nil,
-                annotations: [String: String]? = nil) {
+                annotations: [String: String]? = nil, received: Date? = nil, attached: Date? = nil) {
         self.id = id
         self.template = template
         self.digest = digest
@@ -157,5 +162,7 @@ public struct ProbeState: Sendable, Hashable, Codable {
         self.metrics = metrics
         self.stats = stats
         self.annotations = annotations
+        self.received = received
+        self.attached = attached
     }
 }

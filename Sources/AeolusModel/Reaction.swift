@@ -49,12 +49,18 @@ public struct Reaction: Sendable, Hashable, Codable {
         public var state: String
         /// Why it failed, if it did.
         public var reason: String?
+        /// When the node's agent received the assignment with the probe.
+        public var received: Date?
+        /// When the agent had loaded and attached it.
+        public var attached: Date?
 
         /// Creates a probe record.
-        public init(node: String, state: String, reason: String? = nil) {
+        public init(node: String, state: String, reason: String? = nil, received: Date? = nil, attached: Date? = nil) {
             self.node = node
             self.state = state
             self.reason = reason
+            self.received = received
+            self.attached = attached
         }
     }
 
@@ -84,6 +90,12 @@ public struct Reaction: Sendable, Hashable, Codable {
     public var reason: String?
     /// The follow-up probe per node, as agents report it.
     public var probes: [Probe]
+    /// When the dictator received the remote write that fired the edge. With `trigger.time`
+    /// (when the collector read the sample), `started` (when the edge fired), `planned` and each
+    /// probe's `received` and `attached`, the reaction's timeline, stage by stage.
+    public var received: Date?
+    /// When the follow-up probe was in its nodes' assignments, handed to their watches.
+    public var planned: Date?
 
     /// Creates a reaction.
     public init(id: String, edge: String, from: String, template: String, trigger: Trigger, parameters: [String: String],
@@ -122,6 +134,7 @@ public struct Reaction: Sendable, Hashable, Codable {
     public var annotationValue: String {
         var copy = self
         copy.probes = []
+        copy.planned = nil
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .millisecondsSince1970

@@ -109,10 +109,11 @@ public final class Agent: Sendable {
         continuation.yield(.tick)
         await withTaskCancellationHandler {
             var current: NodeAssignment?
+            var received: Date?
             for await event in events {
                 if Task.isCancelled { break }
-                if case let .desired(assignment) = event { current = assignment }
-                await reconcile(current)
+                if case let .desired(assignment) = event { (current, received) = (assignment, Date()) }
+                await reconcile(current, received: received)
             }
         } onCancel: {
             continuation.finish()
@@ -127,7 +128,7 @@ public final class Agent: Sendable {
     }
 
     /// One level-based pass: list pods, plan, apply, write the state.
-    private func reconcile(_ desired: NodeAssignment?) async {
+    private func reconcile(_ desired: NodeAssignment?, received: Date?) async {
         let node = configuration.node
         let directory = configuration.stateDirectory
         let result = try? await kernel.run { [self, applier, inventory, metrics, logger] () -> (NodeProbeState, ContinuousClock.Instant) in
@@ -143,7 +144,7 @@ public final class Agent: Sendable {
                 }
                 let plan = AgentPlan.plan(desired: desired.probes, pods: pods, actual: applier.actual)
                 for step in plan.steps { logger.info("\(step)") }
-                applier.apply(plan)
+                applier.apply(plan, received: received)
             }
             let applied = ContinuousClock.now
             let state = applier.state(node: node)

@@ -29,7 +29,8 @@ extension Applier {
                           reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
                           verifierLog: runtime.loadFailure?.verifierLog, parameters: probe.parameters,
                           attachments: attachments, maps: runtime.isLoaded ? runtime.maps : [:],
-                          metrics: probe.metrics, stats: stats(runtime), annotations: probe.annotations)
+                          metrics: probe.metrics, stats: stats(runtime), annotations: probe.annotations,
+                          received: runtime.received, attached: runtime.attached)
     }
 
     /// Run count and time summed over the distinct programs the probe's attachments run.

@@ -33,16 +33,17 @@ public final class Applier: @unchecked Sendable {
     public var actual: [ActualProbe] { probes.values.map(\.actual).sorted { $0.assignment.id < $1.assignment.id } }
 
     /// Performs `plan`'s steps in order; a failing step marks its probe and the rest go on.
-    public func apply(_ plan: AgentPlan) {
+    /// `received` is when the assignment behind the plan arrived (kept with new probes).
+    public func apply(_ plan: AgentPlan, received: Date? = nil) {
         for step in plan.steps {
             let started = ContinuousClock.now
             switch step {
             case let .install(probe, points):
-                probes[probe.id] = build(probe, points: points)
+                probes[probe.id] = build(probe, points: points, received: received)
                 observe(since: started)
             case let .replace(probe, points):
                 let old = probes[probe.id]
-                probes[probe.id] = build(probe, points: points)
+                probes[probe.id] = build(probe, points: points, received: received)
                 if let old { tearDown(old, keepingDirectory: old.directory == probes[probe.id]!.directory) }
                 observe(since: started)
             case let .attach(probe, point):
@@ -80,9 +81,11 @@ public final class Applier: @unchecked Sendable {
     }
 
     /// Loads `probe` and attaches it at `points`; the runtime carries any failure.
-    private func build(_ probe: ProbeAssignment, points: [AttachPoint]) -> ProbeRuntime {
+    private func build(_ probe: ProbeAssignment, points: [AttachPoint], received: Date?) -> ProbeRuntime {
         let directory = paths.versionDirectory(forProbe: probe.id, generation: ProbeRuntime.generation(of: probe))
         let runtime = ProbeRuntime(assignment: probe, directory: directory)
+        runtime.received = received
+        defer { runtime.attached = Date() }
         do {
             try load(runtime)
         } catch {

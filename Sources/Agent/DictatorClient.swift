@@ -24,14 +24,14 @@ public struct DictatorClient: Sendable {
 
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = WireDate.encoding
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }
 
     static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = WireDate.decoding
         return decoder
     }
 

@@ -1,5 +1,6 @@
 import AeolusModel
 import BPFKit
+import Foundation
 
 /// One probe as the applier holds it: the object (when loaded by this process), its handles on
 /// attachments, and what went wrong. Confined to the kernel queue (see `Applier`).
@@ -38,6 +39,10 @@ final class ProbeRuntime {
     var attachErrors: [AttachPoint: String] = [:]
     /// Wanted attach points that cannot exist (from the plan).
     var problems: [String] = []
+    /// When the assignment asking for this version arrived, and when it was loaded and attached
+    /// (nil for adopted probes).
+    var received: Date?
+    var attached: Date?
 
     init(assignment: ProbeAssignment, directory: String, maps: [String: String] = [:]) {
         self.assignment = assignment

@@ -12,7 +12,7 @@ extension Demo {
             guard let response = try? http.sendBlocking(HTTPRequest(url: world.dictatorURL + "/api/v1/status", timeout: .seconds(2))),
                   response.status == 200 else { return nil }
             let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
+            decoder.dateDecodingStrategy = WireDate.decoding
             return try? decoder.decode(DictatorStatus.self, from: Data(response.body))
         }
         func probes() -> [DictatorStatus.ProbeStatus] {

@@ -137,6 +137,7 @@ public struct DictatorServer: Sendable {
     /// Prometheus remote write 1.0 from collectors: 204 when taken; 400 with the reason for bad
     /// snappy, protobuf or labels (a correct sender never retries those); 413 above the size limit.
     func remoteWrite(_ request: Request) async throws -> Response {
+        let received = Date()
         try authorize(request)
         if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "snappy" {
             throw HTTPError(.unsupportedMediaType, message: "Content-Encoding must be snappy (remote write 1.0)")
@@ -160,7 +161,7 @@ public struct DictatorServer: Sendable {
             return EventSeries(metric: metric, labels: labels,
                                samples: series.samples.map { (value: $0.value, time: Double($0.timestamp) / 1000) })
         }
-        await state.ingest(series)
+        await state.ingest(series, received: received)
         return Response(status: .noContent)
     }
 

@@ -9,8 +9,9 @@ extension DictatorState {
     /// Evaluates remote-write samples against the graph's edges; deploys (or refuses) follow-up
     /// probes for the edges that fire and ends reactions whose trigger cleared. Returns the
     /// reactions started or refused.
+    /// `received` is when the request arrived (the reaction's timeline; `now` when nil).
     @discardableResult
-    public func ingest(_ series: WriteRequestSeries, now: Date = Date()) -> [Reaction] {
+    public func ingest(_ series: WriteRequestSeries, received: Date? = nil, now: Date = Date()) -> [Reaction] {
         let samples = ReactionBook.samples(of: series)
         reactionBook.samplesReceived += UInt64(samples.count)
         let outcome = reactionBook.evaluator.ingest(samples)
@@ -19,8 +20,12 @@ extension DictatorState {
         let nodes = registeredNodes.map { ReactionPlanner.Node(name: $0.name, labels: $0.labels) }
         var started: [Reaction] = []
         for firing in outcome.fired {
-            guard let reaction = reactionBook.planner.react(to: firing, templates: templates, nodes: nodes,
+            guard var reaction = reactionBook.planner.react(to: firing, templates: templates, nodes: nodes,
                                                            limits: reactionBook.limits, now: now) else { continue }
+            reaction.received = received ?? now
+            if reaction.outcome == .active {
+                reaction = reactionBook.planner.stamp(reaction.id, received: reaction.received) ?? reaction
+            }
             reactionBook.record(reaction)
             reactionBook.reactions[reaction.outcome.rawValue, default: 0] += 1
             started.append(reaction)
@@ -34,6 +39,12 @@ extension DictatorState {
             }
         }
         syncReactionPolicies()
+        let planned = Date()
+        for (index, reaction) in started.enumerated() where reaction.outcome == .active {
+            guard let stamped = reactionBook.planner.stamp(reaction.id, planned: planned) else { continue }
+            reactionBook.record(stamped)
+            started[index] = stamped
+        }
         return started
     }
 
@@ -110,7 +121,8 @@ extension DictatorState {
                 guard let probe = reports[node]?.probes.first(where: { $0.id == reaction.probeID }) else {
                     return Reaction.Probe(node: node, state: "pending")
                 }
-                return Reaction.Probe(node: node, state: probe.state.rawValue, reason: probe.reason)
+                return Reaction.Probe(node: node, state: probe.state.rawValue, reason: probe.reason,
+                                      received: probe.received, attached: probe.attached)
             }
             guard let updated = reactionBook.planner.update(reaction.id, probes: probes) else { continue }
             if probes.allSatisfy({ $0.state == ProbeState.Phase.failed.rawValue }) {

@@ -156,6 +156,16 @@ public struct ReactionPlanner: Sendable {
         return reaction
     }
 
+    /// Records when the dictator received the event that started `id` and when its probe was
+    /// planned (the reaction's timeline).
+    public mutating func stamp(_ id: String, received: Date? = nil, planned: Date? = nil) -> Reaction? {
+        guard var reaction = active[id] else { return nil }
+        if let received { reaction.received = received }
+        if let planned { reaction.planned = planned }
+        active[id] = reaction
+        return reaction
+    }
+
     /// `<yyyyMMdd-HHmmss>-<8 hex of a hash of edge, parameters and nodes>`.
     static func id(edge: String, parameters: [String: String], nodes: [String], at time: Date) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325 // FNV-1a: stable across runs, unlike Hasher
