@@ -8,7 +8,7 @@ struct AeolusBench {
     static func benchmarks(_ options: BenchOptions) -> [any Benchmark] {
         [TestRunBenchmark(repository: options.repository), AgentAttachBenchmark(repository: options.repository),
          CollectorDecodeBenchmark(), PlannerScaleBenchmark(), GitOpsLatencyBenchmark(repository: options.repository),
-         IngestBenchmark(repository: options.repository)]
+         IngestBenchmark(repository: options.repository), ReactionLatencyBenchmark(repository: options.repository)]
     }
 
     static func main() async {
