@@ -83,11 +83,13 @@ public struct DictatorServer: Sendable {
         guard !registration.node.isEmpty, !registration.node.contains("/") else {
             throw HTTPError(.badRequest, message: "node must be a non-empty name without '/'")
         }
+        try await requireReconciled()
         return try Self.json(await state.register(registration))
     }
 
     func assignment(_ request: Request, node: String) async throws -> Response {
         try authorize(request)
+        try await requireReconciled()
         let query = request.uri.queryParameters
         let watching = query["watch"].map { $0 == "1" || $0 == "true" } ?? false
         guard watching else {
@@ -184,6 +186,15 @@ public struct DictatorServer: Sendable {
         }
         onPush()
         return Self.text(.accepted, "fetching\n")
+    }
+
+    /// Assignments are handed out only once a revision is reconciled: before that (a restart
+    /// whose git server is unreachable, say) the desired state is empty, and an agent given it
+    /// would remove every probe. Agents retry.
+    func requireReconciled() async throws {
+        guard await state.revision == nil else { return }
+        throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "1"],
+                        message: "no revision of the repository is reconciled yet; retry")
     }
 
     static func unknown(_ node: String) -> HTTPError {
