@@ -87,9 +87,22 @@ struct WatchReader {
         await server.stop()
     }
 
+    /// Before a revision is reconciled the desired state is empty: an agent is told to retry, not
+    /// handed an empty assignment that would remove its probes.
+    @Test func assignmentsWaitForAReconciledRevision() async throws {
+        let server = try await LiveServer()
+        let early = try await server.send(.post, AgentAPI.agents, json: Self.registration)
+        #expect(early.status == 503)
+        #expect(early.text.contains("no revision"))
+        await server.state.apply(Sample.outcome(revision: "r1", templates: [Sample.object("t")], policies: []))
+        #expect(try await server.send(.post, AgentAPI.agents, json: Self.registration).status == 200)
+        await server.stop()
+    }
+
     @Test func silentAgentsAreMarkedLost() async throws {
         let server = try await LiveServer(heartbeat: .milliseconds(50), lostAfter: .milliseconds(300))
-        _ = try await server.send(.post, AgentAPI.agents, json: Self.registration)
+        await server.state.apply(Sample.outcome(revision: "r1", templates: [Sample.object("t")], policies: []))
+        #expect(try await server.send(.post, AgentAPI.agents, json: Self.registration).status == 200)
         try await Task.sleep(for: .milliseconds(800))
         let status = try NodeProbeState.makeDecoder().decode(DictatorStatus.self, from: Data(try await server.get("/api/v1/status").body))
         #expect(status.lostNodes == ["n1"])
