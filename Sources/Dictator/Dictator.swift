@@ -67,6 +67,12 @@ public struct Dictator: Sendable {
                               lastGoodFile: configuration.workdir + "/last-good.json", logger: logger)
         statusWriter = try StatusWriter(remote: configuration.remote, repository: repository, state: state,
                                         interval: configuration.statusInterval, logger: logger)
+        // What the last status commit knew of the nodes stands until their agents report again.
+        let nodes = statusWriter.recordedNodes()
+        if !nodes.isEmpty {
+            await state.restore(nodes: nodes)
+            logger.info("restored node status from the status branch", metadata: ["nodes": "\(nodes.count)"])
+        }
         // Reactions that were active when an earlier run stopped carry on until their TTL.
         let recorded = statusWriter.recordedReactions()
         if !recorded.isEmpty {

@@ -57,7 +57,10 @@ public actor DictatorState {
         lastRevision = Int64(Date().timeIntervalSince1970 * 1000)
         if let registrationsFile, let data = FileManager.default.contents(atPath: registrationsFile),
            let saved = try? NodeProbeState.makeDecoder().decode([String: NodeRecord].self, from: data) {
-            nodes = saved
+            // Every known node counts as seen at start: the lost timeout runs from now, not from
+            // a registration that may be hours old (or the node would flap lost, then back).
+            let now = Date()
+            nodes = saved.mapValues { NodeRecord(registration: $0.registration, lastSeen: now) }
         }
     }
 
@@ -244,6 +247,37 @@ public actor DictatorState {
     private static func phases(_ state: NodeProbeState) -> [String: String] {
         Dictionary(state.probes.map { ($0.id, "\($0.state.rawValue) \($0.digest) \($0.reason ?? "")") },
                    uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Takes back what the previous run's last status commit (`recorded`) knew of each node, so
+    /// that a restart does not flap the status: a node not registered since comes back with the
+    /// labels it had, and each node's probe states and lost flag stand until its agent reports
+    /// again. Every node counts as seen now: one whose agent never comes back is marked lost after
+    /// the usual timeout, as without the restart. Nodes that reported already keep their report.
+    public func restore(nodes recorded: [DictatorStatus.NodeStatus], now: Date = Date()) {
+        for node in recorded {
+            var record = nodes[node.node] ?? NodeRecord(
+                registration: AgentRegistration(node: node.node, labels: node.labels, kernelVersion: node.kernelVersion, hooks: []),
+                lastSeen: now)
+            guard record.report == nil else { continue }
+            record.report = NodeProbeState(node: node.node, updated: now, probes: node.probes.compactMap(Self.restored))
+            record.lost = node.lost
+            nodes[node.node] = record
+        }
+    }
+
+    /// The report behind a recorded probe status; nil for `unreported`. A `pending` probe gets no
+    /// digest, so it stays pending until the agent reports the assigned one.
+    private static func restored(_ probe: DictatorStatus.ProbeStatus) -> ProbeState? {
+        let phase: ProbeState.Phase
+        switch probe.state {
+        case ProbeState.Phase.live.rawValue: phase = .live
+        case ProbeState.Phase.failed.rawValue: phase = .failed
+        case ProbeState.Phase.pending.rawValue: phase = .pending
+        default: return nil
+        }
+        return ProbeState(id: probe.id, template: probe.template, digest: phase == .pending ? "" : probe.digest, state: phase,
+                          reason: probe.reason, verifierLog: probe.verifierLog)
     }
 
     /// Marks nodes not seen for `timeout` as lost; returns the newly lost.

@@ -100,8 +100,10 @@ public enum StatusPaths {
     public static let root = "status/"
     /// The summary.
     public static let summary = "status/summary.yaml"
+    /// The nodes' files.
+    public static let nodes = "status/nodes/"
     /// One node's file.
-    public static func node(_ name: String) -> String { "status/nodes/\(safe(name)).yaml" }
+    public static func node(_ name: String) -> String { nodes + "\(safe(name)).yaml" }
     /// Reaction records (`status/reactions/<date>/<id>.yaml`).
     public static let reactions = "status/reactions/"
     /// One template's errors.

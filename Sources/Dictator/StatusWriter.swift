@@ -48,11 +48,21 @@ public final class StatusWriter: Service, Sendable {
 
     /// The reactions recorded on the status branch (to restore the active ones after a restart).
     public func recordedReactions() -> [Reaction] {
+        recorded(Reaction.self, under: StatusPaths.reactions)
+    }
+
+    /// The nodes recorded on the status branch (to carry their status over a restart).
+    public func recordedNodes() -> [DictatorStatus.NodeStatus] {
+        recorded(DictatorStatus.NodeStatus.self, under: StatusPaths.nodes)
+    }
+
+    /// The documents under `folder` at the status branch's tip that decode as `type`.
+    private func recorded<T: Decodable>(_ type: T.Type, under folder: String) -> [T] {
         guard let tip = try? repository.resolve(GitRemote.tracking(remote.statusBranch)),
               let snapshot = try? repository.snapshot(at: tip) else { return [] }
         let decoder = YAMLDecoder()
-        return snapshot.paths(under: StatusPaths.reactions).compactMap { path in
-            snapshot.text(at: path).flatMap { try? decoder.decode(Reaction.self, from: $0) }
+        return snapshot.paths(under: folder).compactMap { path in
+            snapshot.text(at: path).flatMap { try? decoder.decode(T.self, from: $0) }
         }
     }
 

@@ -44,12 +44,7 @@ enum Support {
 
     /// Writes a pods file for `pods` (name → labels).
     static func writePods(_ pods: [(NetworkNamespace, [String: String])], to path: String) throws {
-        let entries: [[String: Any]] = pods.map { namespace, labels in
-            ["name": namespace.name, "namespace": "default", "labels": labels, "netns": namespace.path,
-             "interface": namespace.interface, "hostInterface": namespace.hostInterface]
-        }
-        try JSONSerialization.data(withJSONObject: entries).write(to: URL(fileURLWithPath: path + ".tmp"))
-        _ = rename(path + ".tmp", path)
+        try NetworkNamespace.writePodsFile(pods, to: path)
     }
 
     /// Writes an assignment file (JSON) with `probes`.

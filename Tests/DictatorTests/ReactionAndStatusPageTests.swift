@@ -14,14 +14,14 @@ import Testing
 
     static func seedFiles() throws -> [String: String] {
         var files: [String: String] = [:]
-        let example = DictatorEndToEndTests.example
+        let example = EndToEnd.example
         let templates = ["tcp-retransmits", "flow-latency", "flow-tcp-flags"].flatMap { name in
             ["templates/\(name)/template.yaml", "templates/\(name)/probe.bpf.c"]
         }
         for path in ["aeolus.yaml", "graph.yaml", "include/aeolus.h"] + templates {
             files[path] = try String(contentsOfFile: example + "/" + path, encoding: .utf8)
         }
-        files["policies/baseline.yaml"] = DictatorEndToEndTests.policy("retransmits", template: "tcp-retransmits")
+        files["policies/baseline.yaml"] = EndToEnd.policy("retransmits", template: "tcp-retransmits")
         return files
     }
 
@@ -45,13 +45,13 @@ import Testing
     @Test func eventsFireAReactionAndThePageShowsIt() async throws {
         let temp = try TemporaryDirectory(prefix: "aeolus-reaction-e2e")
         defer { temp.remove() }
-        let (daemon, bare) = try DictatorEndToEndTests.serve(try Self.seedFiles(), in: temp)
+        let (daemon, bare) = try EndToEnd.serve(try Self.seedFiles(), in: temp)
         defer { daemon.stop() }
         let dictator = try DictatorProcess(arguments: ["--repo", daemon.url("config.git"), "--poll", "30s", "--workdir", temp.path("workdir"),
                                                        "--status-interval", "200ms", "--token-file", temp.path("token")],
                                            logFile: temp.path("dictator.log"))
         defer { dictator.stop() }
-        try await DictatorEndToEndTests().waitReady(dictator)
+        try await EndToEnd().waitReady(dictator)
         let registration = AgentRegistration(node: "node-a", labels: ["role": "worker"], kernelVersion: "6.18", hooks: Hook.supported)
         _ = try await client.send(HTTPRequest(method: .post, url: dictator.url + AgentAPI.agents, headers: ["Content-Type": "application/json"],
                                               body: Array(try JSONEncoder().encode(registration)), timeout: .seconds(5)))
@@ -64,14 +64,14 @@ import Testing
         let now = Date()
         #expect(try await write(dictator.url, Self.retransmits(10, at: now.addingTimeInterval(-2), node: "node-a")).status == 204)
         #expect(try await write(dictator.url, Self.retransmits(20, at: now, node: "node-a")).status == 204)
-        let assignment = try await DictatorEndToEndTests.eventually(60) {
+        let assignment = try await EndToEnd.eventually(60) {
             let response = try await client.send(HTTPRequest(url: dictator.url + AgentAPI.assignment(node: "node-a"), timeout: .seconds(2)))
             let decoded = try JSONDecoder().decode(NodeAssignment.self, from: Data(response.body))
             return decoded.probes.contains { $0.id.hasPrefix("reaction/") && $0.template == "flow-latency"
                 && $0.parameters == ["saddr": "198.18.0.13", "daddr": "198.18.0.11", "sport": "47000", "dport": "8080"] }
         }
         #expect(assignment, "the follow-up probe is assigned:\n\(dictator.log)")
-        let recorded = await DictatorEndToEndTests.eventually(60) {
+        let recorded = await EndToEnd.eventually(60) {
             let files = (try? Git.run(["--git-dir", bare, "ls-tree", "-r", "--name-only", "aeolus/status"])) ?? ""
             return files.contains("status/reactions/")
         }
@@ -95,16 +95,16 @@ import Testing
     @Test func aRealPrometheusCanRemoteWriteToTheDictator() async throws {
         let temp = try TemporaryDirectory(prefix: "aeolus-rw-e2e")
         defer { temp.remove() }
-        let (daemon, _) = try DictatorEndToEndTests.serve(try Self.seedFiles(), in: temp)
+        let (daemon, _) = try EndToEnd.serve(try Self.seedFiles(), in: temp)
         defer { daemon.stop() }
         let dictator = try DictatorProcess(arguments: ["--repo", daemon.url("config.git"), "--poll", "30s", "--workdir", temp.path("workdir"),
                                                        "--token-file", temp.path("token")],
                                            logFile: temp.path("dictator.log"))
         defer { dictator.stop() }
-        try await DictatorEndToEndTests().waitReady(dictator)
+        try await EndToEnd().waitReady(dictator)
         let prometheus = try await PrometheusServer.start(remoteWrite: (dictator.url + AgentAPI.remoteWrite, "agent-token"))
         defer { prometheus.stop() }
-        let received = try await DictatorEndToEndTests.eventually(30) {
+        let received = try await EndToEnd.eventually(30) {
             let metrics = try await client.send(HTTPRequest(url: dictator.url + "/metrics", timeout: .seconds(2))).text
             let line = metrics.split(separator: "\n").first { $0.hasPrefix("aeolus_dictator_event_samples_total ") }
             return (line?.split(separator: " ").last.flatMap { Double($0) } ?? 0) > 100

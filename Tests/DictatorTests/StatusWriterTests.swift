@@ -49,6 +49,60 @@ import Testing
         #expect(try Git.run(["--git-dir", bare, "rev-parse", "main"]) == mainTip)
     }
 
+    /// A restarted dictator (fresh state, fresh clone) carries the last status commit's nodes
+    /// over: nothing is committed until something really changes, and a node whose agent never
+    /// comes back is lost only after the usual timeout.
+    @Test func restartCarriesNodeStatusOver() async throws {
+        let temp = try TemporaryDirectory(prefix: "aeolus-status-restart")
+        defer { temp.remove() }
+        let bare = temp.path("config.git")
+        try Git.makeBareRepository(at: bare, files: ["README": "config\n"])
+        let remote = GitRemote(url: "file://" + bare, branch: "main", statusBranch: "aeolus/status")
+        let outcome = Sample.outcome(revision: "r1", templates: [Sample.object("t")],
+                                     policies: [Sample.policy("up", template: "t"), Sample.policy("broken", template: "t", parameters: ["port": "7"]),
+                                                Sample.policy("new", template: "t", parameters: ["port": "8"])])
+        let registration = AgentRegistration(node: "n1", labels: ["role": "worker"], kernelVersion: "6.18", hooks: Hook.supported)
+        func report(_ state: DictatorState) async -> Bool {
+            await state.report(NodeProbeState(node: "n1", probes: [
+                ProbeState(id: "policy/ns/up", template: "t", digest: "sha256:t-v1", state: .live),
+                ProbeState(id: "policy/ns/broken", template: "t", digest: "sha256:t-v1", state: .failed, reason: "verifier said no"),
+                ProbeState(id: "policy/ns/new", template: "t", digest: "sha256:t-v0", state: .live),
+            ]))
+        }
+
+        let first = DictatorState(branch: "main")
+        await first.apply(outcome)
+        _ = await first.register(registration)
+        #expect(await report(first))
+        let writer = try StatusWriter(remote: remote, repository: try await remote.openClone(at: temp.path("first.git")),
+                                      state: first, logger: Logger(label: "test"))
+        _ = try #require(await writer.writeWithRetries())
+        let before = try Git.run(["--git-dir", bare, "show", "aeolus/status:status/nodes/n1.yaml"])
+        #expect(before.contains("state: live") && before.contains("state: failed") && before.contains("state: pending"))
+
+        let second = DictatorState(branch: "main")
+        let restarted = try StatusWriter(remote: remote, repository: try await remote.openClone(at: temp.path("second.git")),
+                                         state: second, logger: Logger(label: "test"))
+        let started = Date()
+        await second.restore(nodes: restarted.recordedNodes(), now: started)
+        await second.apply(outcome)
+        #expect(await second.status().nodes == first.status().nodes)
+        #expect(await restarted.writeWithRetries() == nil, "the same status: no commit")
+        #expect(await second.markLost(timeout: .seconds(90), now: started.addingTimeInterval(60)).isEmpty)
+
+        // The agent registers and reports again: still nothing to commit.
+        _ = await second.register(registration)
+        #expect(await report(second))
+        #expect(await restarted.writeWithRetries() == nil)
+
+        // A node that never comes back is lost after the timeout, its last known probes kept.
+        let third = DictatorState(branch: "main")
+        await third.restore(nodes: restarted.recordedNodes(), now: started)
+        await third.apply(outcome)
+        #expect(await third.markLost(timeout: .seconds(90), now: started.addingTimeInterval(91)) == ["n1"])
+        #expect(await third.status().nodes.first?.probes == first.status().nodes.first?.probes)
+    }
+
     @Test func writesOnTopOfAStatusBranchCreatedElsewhere() async throws {
         let temp = try TemporaryDirectory(prefix: "aeolus-status-race")
         defer { temp.remove() }
