@@ -20,6 +20,8 @@ public actor DictatorState {
         var lastSeen: Date
         var report: NodeProbeState?
         var lost = false
+        /// Whether `report` was read back from the status branch (not sent by this agent yet).
+        var restoredReport: Bool? = nil
     }
 
     let logger: Logger
@@ -173,7 +175,11 @@ public actor DictatorState {
         let previous = nodes[registration.node]
         let identity = registration.identity
         let running = registration.probes.map { NodeProbeState(node: registration.node, updated: now, probes: $0) }
-        nodes[registration.node] = NodeRecord(registration: identity, lastSeen: now, report: previous?.report ?? running, lost: false)
+        // What the agent says runs beats what the status branch said; an agent's own full report
+        // (attachments, maps) beats the short list of a re-registration.
+        let report = previous?.restoredReport == true ? running ?? previous?.report : previous?.report ?? running
+        nodes[registration.node] = NodeRecord(registration: identity, lastSeen: now, report: report, lost: false,
+                                              restoredReport: running == nil ? previous?.restoredReport : nil)
         if previous == nil || previous?.lost == true {
             pendingChanges.append("\(registration.node): " + (previous == nil ? "registered" : "back"))
         }
@@ -232,6 +238,7 @@ public actor DictatorState {
         guard var record = nodes[state.node] else { return false }
         let before = record.report.map(Self.phases)
         record.report = state
+        record.restoredReport = nil
         record.lastSeen = now
         if record.lost { pendingChanges.append("\(state.node): back") }
         record.lost = false
@@ -261,6 +268,7 @@ public actor DictatorState {
                 lastSeen: now)
             guard record.report == nil else { continue }
             record.report = NodeProbeState(node: node.node, updated: now, probes: node.probes.compactMap(Self.restored))
+            record.restoredReport = true
             record.lost = node.lost
             nodes[node.node] = record
         }
