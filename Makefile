@@ -51,7 +51,7 @@ proto: deps
 	$(SWIFT) build -c release --product protoc-gen-swift $(SWIFT_FLAGS)
 	protoc --plugin=protoc-gen-swift=$$($(SWIFT) build -c release --show-bin-path)/protoc-gen-swift \
 	  --swift_opt=Visibility=Public --swift_out=Sources/RemoteWrite/Generated \
-	  -ISources/RemoteWrite/Proto Sources/RemoteWrite/Proto/remote_write.proto
+	  -ISources/RemoteWrite/Proto Sources/RemoteWrite/Proto/remote_write.proto Sources/RemoteWrite/Proto/remote_write_v2.proto
 
 # Regenerates the BPF helper table (id -> name) from the installed uapi <linux/bpf.h>.
 helpers: deps

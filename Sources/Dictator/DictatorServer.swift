@@ -1,5 +1,6 @@
 import AeolusModel
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import RemoteWrite
@@ -134,25 +135,31 @@ public struct DictatorServer: Sendable {
         return Response(status: .noContent)
     }
 
-    /// Prometheus remote write 1.0 from collectors: 204 when taken; 400 with the reason for bad
-    /// snappy, protobuf or labels (a correct sender never retries those); 413 above the size limit.
+    /// Prometheus remote write 1.0 and 2.0 from collectors (told apart by Content-Type): 204 when
+    /// taken, with the `X-Prometheus-Remote-Write-*-Written` counts; 400 with the reason for bad
+    /// snappy, protobuf or labels (a correct sender never retries those) and for native histograms,
+    /// which the event receiver does not evaluate (its float samples are still taken); 413 above
+    /// the size limit; 415 for a Content-Type or Content-Encoding it does not read.
     func remoteWrite(_ request: Request) async throws -> Response {
-        let received = Date()
+        let arrived = Date()
         try authorize(request)
         if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "snappy" {
-            throw HTTPError(.unsupportedMediaType, message: "Content-Encoding must be snappy (remote write 1.0)")
+            throw HTTPError(.unsupportedMediaType, message: "Content-Encoding must be snappy")
         }
         let limits = RemoteWrite.Limits()
-        var request = request
-        let buffer: ByteBuffer
-        do { buffer = try await request.collectBody(upTo: limits.maxCompressedBytes) } catch {
-            throw HTTPError(.contentTooLarge, message: "remote write body above \(limits.maxCompressedBytes) bytes")
+        let received: RemoteWrite.Received
+        do {
+            let message = try RemoteWrite.Message(contentType: request.headers[.contentType])
+            var request = request
+            let buffer: ByteBuffer
+            do { buffer = try await request.collectBody(upTo: limits.maxCompressedBytes) } catch {
+                throw HTTPError(.contentTooLarge, message: "remote write body above \(limits.maxCompressedBytes) bytes")
+            }
+            received = try RemoteWrite.decode(Array(buffer: buffer), as: message, limits: limits)
+        } catch let error as RemoteWriteError {
+            throw HTTPError(HTTPResponse.Status(code: error.httpStatus), message: error.message)
         }
-        let decoded: WriteRequest
-        do { decoded = try RemoteWrite.decode(Array(buffer: buffer), limits: limits) } catch {
-            throw HTTPError(error.httpStatus == 413 ? .contentTooLarge : .badRequest, message: error.message)
-        }
-        let series = decoded.timeseries.map { series -> EventSeries in
+        let series = received.request.timeseries.map { series -> EventSeries in
             var labels: [String: String] = [:]
             var metric = ""
             for label in series.labels {
@@ -161,8 +168,17 @@ public struct DictatorServer: Sendable {
             return EventSeries(metric: metric, labels: labels,
                                samples: series.samples.map { (value: $0.value, time: Double($0.timestamp) / 1000) })
         }
-        await state.ingest(series, received: received)
-        return Response(status: .noContent)
+        await state.ingest(series, received: arrived)
+        var headers = HTTPFields()
+        for (name, value) in RemoteWrite.writtenHeaders(samples: received.samples, histograms: 0, exemplars: 0) {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        guard received.histograms == 0 else {
+            throw HTTPError(.badRequest, headers: headers,
+                            message: "\(received.histograms) native histogram samples were not written: the event receiver "
+                                + "evaluates float samples only (\(received.samples) written)")
+        }
+        return Response(status: .noContent, headers: headers)
     }
 
     func object(_ request: Request, digest: String) async throws -> Response {

@@ -10,7 +10,8 @@ public typealias Label = Prometheus_Label
 /// One sample: a value and a timestamp in milliseconds since the epoch.
 public typealias Sample = Prometheus_Sample
 
-/// Prometheus remote write 1.0 on the wire: a protobuf `WriteRequest` in one snappy block.
+/// Prometheus remote write on the wire: a protobuf `WriteRequest` (1.0) or `Request` (2.0, see
+/// `RemoteWriteV2.swift`) in one snappy block.
 ///
 /// The sender (the collector's exporter) and the receiver (the dictator's event receiver) share
 /// this one codec, so both ends agree on the headers, the limits and what counts as bad data.
@@ -47,16 +48,7 @@ public enum RemoteWrite {
 
     /// Decodes a request body and checks every series (see `validate`).
     public static func decode(_ body: [UInt8], limits: Limits = Limits()) throws(RemoteWriteError) -> WriteRequest {
-        guard body.count <= limits.maxCompressedBytes else {
-            throw RemoteWriteError(.tooLarge, "body of \(body.count) bytes is above the limit of \(limits.maxCompressedBytes)")
-        }
-        let protobuf: [UInt8]
-        do {
-            protobuf = try Snappy.uncompress(body, maxLength: limits.maxUncompressedBytes)
-        } catch {
-            let code: RemoteWriteError.Code = error.code == .tooLarge ? .tooLarge : .badSnappy
-            throw RemoteWriteError(code, "snappy: \(error.message)")
-        }
+        let protobuf = try uncompress(body, limits: limits)
         let request: WriteRequest
         do {
             request = try WriteRequest(serializedBytes: protobuf)
@@ -65,6 +57,19 @@ public enum RemoteWrite {
         }
         try validate(request)
         return request
+    }
+
+    /// The protobuf bytes of a body: one snappy block, within `limits`.
+    static func uncompress(_ body: [UInt8], limits: Limits) throws(RemoteWriteError) -> [UInt8] {
+        guard body.count <= limits.maxCompressedBytes else {
+            throw RemoteWriteError(.tooLarge, "body of \(body.count) bytes is above the limit of \(limits.maxCompressedBytes)")
+        }
+        do {
+            return try Snappy.uncompress(body, maxLength: limits.maxUncompressedBytes)
+        } catch {
+            let code: RemoteWriteError.Code = error.code == .tooLarge ? .tooLarge : .badSnappy
+            throw RemoteWriteError(code, "snappy: \(error.message)")
+        }
     }
 
     /// Checks what a receiver relies on: every series has a metric name, valid label names,

@@ -1,9 +1,10 @@
-/// Why a remote-write body was refused. Every code but `tooLarge` maps to HTTP 400 (a correct
-/// sender never retries it); `tooLarge` maps to 413.
+/// Why a remote-write body was refused. `tooLarge` maps to HTTP 413, `unsupported` (a
+/// Content-Type this receiver does not read) to 415, every other code to 400 (a correct sender
+/// never retries those).
 public struct RemoteWriteError: Error, Equatable, CustomStringConvertible {
     /// The class of failure.
     public enum Code: Sendable, Equatable {
-        case tooLarge, badSnappy, badProtobuf, badLabels
+        case tooLarge, unsupported, badSnappy, badProtobuf, badLabels
     }
 
     /// The class of failure.
@@ -17,7 +18,13 @@ public struct RemoteWriteError: Error, Equatable, CustomStringConvertible {
     }
 
     /// The HTTP status a receiver answers with.
-    public var httpStatus: Int { code == .tooLarge ? 413 : 400 }
+    public var httpStatus: Int {
+        switch code {
+        case .tooLarge: 413
+        case .unsupported: 415
+        default: 400
+        }
+    }
 
     public var description: String { "remote write: \(message)" }
 }

@@ -26,18 +26,20 @@ import Testing
     }
 
     /// One remote-write request with the retransmit counter of one flow at `value`, at `time`.
-    static func retransmits(_ value: Double, at time: Date, node: String, dport: String = "8080") throws -> [UInt8] {
+    /// In remote write 2.0 (`message: .v2`) the same series goes through the symbols table.
+    static func retransmits(_ value: Double, at time: Date, node: String, dport: String = "8080",
+                            message: RemoteWrite.Message = .v1) throws -> [UInt8] {
         var request = WriteRequest()
         request.timeseries = [TimeSeries(name: "aeolus_tcp_retransmits_total",
                                          labels: ["saddr": "198.18.0.13", "daddr": "198.18.0.11", "sport": "47000",
                                                   "dport": dport, "node": node],
                                          samples: [Prometheus_Sample(value: value, timestampMilliseconds: Int64(time.timeIntervalSince1970 * 1000))])]
-        return try RemoteWrite.encode(request)
+        return message == .v1 ? try RemoteWrite.encode(request) : try RemoteWrite.encode(RemoteWrite.symbolized(request))
     }
 
-    func write(_ url: String, _ body: [UInt8], token: String? = "agent-token") async throws -> HTTPResponse {
+    func write(_ url: String, _ body: [UInt8], token: String? = "agent-token", message: RemoteWrite.Message = .v1) async throws -> HTTPResponse {
         var headers: HTTPHeaders = [:]
-        for (name, value) in RemoteWrite.requestHeaders { headers.add(name: name, value: value) }
+        for (name, value) in message == .v1 ? RemoteWrite.requestHeaders : RemoteWrite.requestHeadersV2 { headers.add(name: name, value: value) }
         return try await HTTPClient(bearerToken: token).send(HTTPRequest(method: .post, url: url + AgentAPI.remoteWrite,
                                                                          headers: headers, body: body, timeout: .seconds(5)))
     }
@@ -60,10 +62,16 @@ import Testing
         #expect(try await write(dictator.url, Self.retransmits(1, at: Date(), node: "node-a"), token: nil).status == 401)
         #expect(try await write(dictator.url, [0xff, 0x00, 0x13]).status == 400)
 
-        // Two samples 2 s apart: rate 5/s > 0.5/s → the edge fires.
+        // Two samples 2 s apart, the first in remote write 1.0, the second in 2.0: rate 5/s > 0.5/s → the edge fires.
         let now = Date()
         #expect(try await write(dictator.url, Self.retransmits(10, at: now.addingTimeInterval(-2), node: "node-a")).status == 204)
-        #expect(try await write(dictator.url, Self.retransmits(20, at: now, node: "node-a")).status == 204)
+        let v2 = try await write(dictator.url, Self.retransmits(20, at: now, node: "node-a", message: .v2), message: .v2)
+        #expect(v2.status == 204)
+        #expect(v2.headers["X-Prometheus-Remote-Write-Samples-Written"] == "1")
+        var unknown: HTTPHeaders = ["Content-Encoding": "snappy", "Content-Type": "application/x-protobuf;proto=io.prometheus.write.v9.Request"]
+        unknown.add(name: "X-Prometheus-Remote-Write-Version", value: "9.0.0")
+        #expect(try await client.send(HTTPRequest(method: .post, url: dictator.url + AgentAPI.remoteWrite, headers: unknown,
+                                                  body: Self.retransmits(1, at: now, node: "node-a"), timeout: .seconds(5))).status == 415)
         let assignment = try await EndToEnd.eventually(60) {
             let response = try await client.send(HTTPRequest(url: dictator.url + AgentAPI.assignment(node: "node-a"), timeout: .seconds(2)))
             let decoded = try JSONDecoder().decode(NodeAssignment.self, from: Data(response.body))
