@@ -113,6 +113,14 @@ public enum RemoteWrite {
     }
 }
 
+extension WriteRequest {
+    /// A request carrying `timeseries`.
+    public init(timeseries: [TimeSeries]) {
+        self.init()
+        self.timeseries = timeseries
+    }
+}
+
 extension TimeSeries {
     /// A series named `name` with `labels` (sorted here, as the protocol requires) and samples.
     public init(name: String, labels: [String: String] = [:], samples: [Sample]) {

@@ -29,11 +29,10 @@ import Testing
     /// In remote write 2.0 (`message: .v2`) the same series goes through the symbols table.
     static func retransmits(_ value: Double, at time: Date, node: String, dport: String = "8080",
                             message: RemoteWrite.Message = .v1) throws -> [UInt8] {
-        var request = WriteRequest()
-        request.timeseries = [TimeSeries(name: "aeolus_tcp_retransmits_total",
-                                         labels: ["saddr": "198.18.0.13", "daddr": "198.18.0.11", "sport": "47000",
-                                                  "dport": dport, "node": node],
-                                         samples: [Prometheus_Sample(value: value, timestampMilliseconds: Int64(time.timeIntervalSince1970 * 1000))])]
+        let request = WriteRequest(timeseries: [TimeSeries(
+            name: "aeolus_tcp_retransmits_total",
+            labels: ["saddr": "198.18.0.13", "daddr": "198.18.0.11", "sport": "47000", "dport": dport, "node": node],
+            samples: [Prometheus_Sample(value: value, timestampMilliseconds: Int64(time.timeIntervalSince1970 * 1000))])])
         return message == .v1 ? try RemoteWrite.encode(request) : try RemoteWrite.encode(RemoteWrite.symbolized(request))
     }
 

@@ -3,17 +3,11 @@ import Snappy
 @testable import RemoteWrite
 
 @Suite struct RemoteWriteTests {
-    private func request(_ series: [TimeSeries]) -> WriteRequest {
-        var request = WriteRequest()
-        request.timeseries = series
-        return request
-    }
-
     @Test func roundTripKeepsSeriesLabelsAndSamples() throws {
         let series = TimeSeries(name: "aeolus_tcp_retransmits_total",
                                 labels: ["saddr": "198.18.0.1", "daddr": "198.18.0.2", "node": "n1"],
                                 samples: [Sample(value: 7, timestampMilliseconds: 1_700_000_000_000)])
-        let body = try RemoteWrite.encode(request([series]))
+        let body = try RemoteWrite.encode(WriteRequest(timeseries: [series]))
         let decoded = try RemoteWrite.decode(body)
         #expect(decoded.timeseries.count == 1)
         #expect(decoded.timeseries[0].labels.map(\.name) == ["__name__", "daddr", "node", "saddr"])
@@ -46,7 +40,7 @@ import Snappy
         var series = TimeSeries()
         series.labels = labels.map { Label(name: $0.0, value: $0.1) }
         series.samples = [Sample(value: 1, timestampMilliseconds: 1)]
-        let body = try RemoteWrite.encode(request([series]))
+        let body = try RemoteWrite.encode(WriteRequest(timeseries: [series]))
         let error = #expect(throws: RemoteWriteError.self) { try RemoteWrite.decode(body) }
         #expect(error?.code == .badLabels)
         #expect(error?.httpStatus == 400)
@@ -65,7 +59,7 @@ import Snappy
     @Test func refusesOversizedBodies() throws {
         let series = TimeSeries(name: "big", labels: ["x": String(repeating: "a", count: 4096)],
                                 samples: [Sample(value: 1, timestampMilliseconds: 1)])
-        let body = try RemoteWrite.encode(request([series]))
+        let body = try RemoteWrite.encode(WriteRequest(timeseries: [series]))
         let compressed = #expect(throws: RemoteWriteError.self) {
             try RemoteWrite.decode(body, limits: .init(maxCompressedBytes: 10, maxUncompressedBytes: 1 << 20))
         }

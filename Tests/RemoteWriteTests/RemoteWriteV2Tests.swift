@@ -4,12 +4,6 @@ import Testing
 
 /// Remote write 2.0: the Content-Type negotiation, the symbols table, and what a receiver refuses.
 @Suite struct RemoteWriteV2Tests {
-    static func request(_ series: [TimeSeries]) -> WriteRequest {
-        var request = WriteRequest()
-        request.timeseries = series
-        return request
-    }
-
     static let flow = TimeSeries(name: "aeolus_tcp_retransmits_total",
                                  labels: ["saddr": "198.18.0.1", "daddr": "198.18.0.2", "node": "n1"],
                                  samples: [Sample(value: 7, timestampMilliseconds: 1_700_000_000_000)])
@@ -38,7 +32,7 @@ import Testing
     @Test func symbolizedRequestsDecodeToTheSameSeries() throws {
         let other = TimeSeries(name: "aeolus_tcp_retransmits_total", labels: ["saddr": "198.18.0.1", "daddr": "198.18.0.3", "node": "n1"],
                                samples: [Sample(value: 1, timestampMilliseconds: 5), Sample(value: 2, timestampMilliseconds: 6)])
-        let v1 = Self.request([Self.flow, other])
+        let v1 = WriteRequest(timeseries: [Self.flow, other])
         let v2 = RemoteWrite.symbolized(v1)
         #expect(v2.symbols.first == "")
         #expect(v2.symbols.count == Set(v2.symbols).count, "every string once")
@@ -49,7 +43,7 @@ import Testing
     }
 
     @Test func histogramsAreCountedNotDecoded() throws {
-        var v2 = RemoteWrite.symbolized(Self.request([Self.flow]))
+        var v2 = RemoteWrite.symbolized(WriteRequest(timeseries: [Self.flow]))
         var histogramOnly = v2.timeseries[0]
         histogramOnly.samples = []
         histogramOnly.histograms = [Io_Prometheus_Write_V2_Histogram(), Io_Prometheus_Write_V2_Histogram()]
@@ -79,7 +73,7 @@ import Testing
 
     @Test(arguments: Damage.allCases)
     func badRequestsAreRefusedWithTheReason(_ damage: Damage) throws {
-        var v2 = RemoteWrite.symbolized(Self.request([Self.flow]))
+        var v2 = RemoteWrite.symbolized(WriteRequest(timeseries: [Self.flow]))
         damage.apply(to: &v2)
         do {
             _ = try RemoteWrite.decode(try RemoteWrite.encode(v2), as: .v2)
@@ -97,7 +91,7 @@ import Testing
             let body = (0..<Int.random(in: 0...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             _ = try? RemoteWrite.decode(Snappy.compress(body), as: .v2)
         }
-        let v1Body = try RemoteWrite.encode(Self.request([Self.flow]))
+        let v1Body = try RemoteWrite.encode(WriteRequest(timeseries: [Self.flow]))
         #expect((try? RemoteWrite.decode(v1Body, as: .v2))?.samples ?? 0 == 0, "fields 1 to 3 are reserved in 2.0")
     }
 }
