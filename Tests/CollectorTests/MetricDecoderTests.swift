@@ -92,3 +92,34 @@ extension MetricDecoderTests {
         #expect(try decode(spec, [(key, Self.u64(1500))]).lines == ["srtt_seconds{dir=egress,port=80} 1.5"])
     }
 }
+
+extension MetricDecoderTests {
+    static func decode(_ decoder: MetricDecoder, _ entries: [Entry]) throws -> [MetricPoint] {
+        try decoder.decode(timestamp: 5, valueSize: 8, perCPU: false) { body in
+            for entry in entries { try entry.key.withUnsafeBytes { k in try entry.value.withUnsafeBytes { v in try body(k, v) } } }
+        }
+    }
+
+    static func storage(_ labels: [MetricLabel]) -> UnsafeRawPointer? {
+        labels.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+    }
+
+    /// A series seen again shares its label array with the previous scrape; a series gone from
+    /// the map leaves the cache; keys longer than 16 bytes are told apart by all their bytes.
+    @Test func seriesCacheSharesLabelsAndForgetsVanishedSeries() throws {
+        let spec = MetricSpec(name: "wide_total", type: .counter, map: "m", labels: [
+            LabelSpec(name: "a", size: 8), LabelSpec(name: "b", size: 8), LabelSpec(name: "c", size: 4),
+        ])
+        let decoder = try MetricDecoder(spec: spec, context: DecoderContext(), fixedLabels: [MetricLabel("node", "n")])
+        let one: Entry = (Self.u64(1) + Self.u64(2) + Self.u32(3), Self.u64(10))
+        let two: Entry = (Self.u64(1) + Self.u64(2) + Self.u32(4), Self.u64(20))   // differs after byte 16 only
+        let first = try Self.decode(decoder, [one, two])
+        #expect(first.lines == ["wide_total{a=1,b=2,c=3,node=n} 10", "wide_total{a=1,b=2,c=4,node=n} 20"])
+        let second = try Self.decode(decoder, [one, two])
+        #expect(second.lines == first.lines)
+        #expect(Self.storage(second[0].labels) == Self.storage(first[0].labels))
+        #expect(decoder.cachedSeriesCount == 2)
+        #expect(try Self.decode(decoder, [two]).lines == ["wide_total{a=1,b=2,c=4,node=n} 20"])
+        #expect(decoder.cachedSeriesCount == 1)
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 @testable import Collector
 import RemoteWrite
@@ -10,12 +11,12 @@ struct RemoteWriteExporterTests {
         point("aeolus_flow_rtt_seconds_bucket", ["le": "0.5"], 3, kind: .histogram, at: 1_700_000_000_000),
     ])
 
-    func exporter(_ url: String, queueSize: Int = 100) -> (RemoteWriteExporter, ComponentContext) {
+    func exporter(_ url: String, queueSize: Int = 100, maxInterval: Duration = .milliseconds(40)) -> (RemoteWriteExporter, ComponentContext) {
         var config = RemoteWriteExporterConfig()
         config.endpoint = url
         config.queueSize = queueSize
         config.retry.initialInterval = .milliseconds(10)
-        config.retry.maxInterval = .milliseconds(40)
+        config.retry.maxInterval = maxInterval
         // Generous: on a loaded CI machine a slow retry must not turn into a drop or a shutdown loss.
         config.retry.maxElapsed = .seconds(60)
         config.shutdownTimeout = .seconds(60)
@@ -56,6 +57,62 @@ struct RemoteWriteExporterTests {
         #expect(headers[.contentType] == "application/x-protobuf")
         #expect(headers.first { $0.name.canonicalName == "x-prometheus-remote-write-version" }?.value == "0.1.0")
         #expect(context.telemetry.counter("aeolus_collector_exported_points", [MetricLabel("exporter", "prometheusremotewrite")]) == 2)
+    }
+
+    /// A 429 asking for 1 s and a 503 naming a date 2 s ahead: each wait lasts at least what
+    /// was asked (the backoff alone would wait 10 ms), a `Retry-After` above the cap waits the
+    /// cap, and the data arrives once.
+    @Test func retryAfterIsHonouredUpToTheCap() async throws {
+        let server = ScriptedWriteServer(script: [
+            .init(429, retryAfter: { _ in "1" }),
+            .init(503, retryAfter: { now in Self.httpDate(now.addingTimeInterval(2)) }),
+            .init(503, retryAfter: { _ in "3600" }),
+        ])
+        try await server.start()
+        let (exporter, _) = exporter(server.url, maxInterval: .seconds(2))
+        try await exporter.start()
+        try await exporter.consume(Self.batch)
+        try await exporter.shutdown()
+        await server.stop()
+        #expect(server.answered == [429, 503, 503, 204])
+        #expect(server.acceptedRequests.count == 1)
+        #expect(server.acceptedRequests.first?.timeseries.count == 2)
+        let arrivals = server.arrivalTimes
+        try #require(arrivals.count == 4)
+        #expect(arrivals[1] - arrivals[0] >= .seconds(1))
+        // The date has whole seconds: 2 s ahead is at least 1 s ahead once truncated.
+        #expect(arrivals[2] - arrivals[1] >= .seconds(1))
+        #expect(arrivals[3] - arrivals[2] >= .seconds(2))
+        #expect(arrivals[3] - arrivals[2] < .seconds(3600))
+    }
+
+    static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+
+    static let now = Date(timeIntervalSince1970: 1_445_412_400)   // Wed, 21 Oct 2015 07:26:40 GMT
+
+    @Test(arguments: [("120", Duration?.some(.seconds(120))), (" 0 ", .some(.zero)), ("Wed, 21 Oct 2015 07:28:00 GMT", .some(.seconds(80))),
+                      ("Wednesday, 21-Oct-15 07:28:00 GMT", .some(.seconds(80))), ("Wed Oct 21 07:28:00 2015", .some(.seconds(80))),
+                      ("Wed, 21 Oct 2015 07:00:00 GMT", .some(.zero)), ("-5", nil), ("1.5", nil), ("soon", nil), ("", nil)])
+    func retryAfterValues(value: String, expected: Duration?) {
+        #expect(RetryPolicy.retryAfter(value, now: Self.now) == expected)
+    }
+
+    @Test func retryAfterOnlyFor429And503AndCapped() {
+        var policy = RetryPolicy()
+        policy.initialInterval = .milliseconds(100)
+        policy.maxInterval = .seconds(10)
+        #expect(policy.delay(attempt: 0, status: 429, retryAfter: "3") == .seconds(3))
+        #expect(policy.delay(attempt: 0, status: 503, retryAfter: "3") == .seconds(3))
+        #expect(policy.delay(attempt: 0, status: 503, retryAfter: "600") == .seconds(10))
+        #expect(policy.delay(attempt: 0, status: 500, retryAfter: "3") == .milliseconds(100))
+        #expect(policy.delay(attempt: 1, status: 429, retryAfter: "later") == .milliseconds(200))
+        #expect(policy.delay(attempt: 1, status: nil, retryAfter: nil) == .milliseconds(200))
     }
 
     @Test func a400IsNotRetried() async throws {

@@ -4,40 +4,60 @@ import Logging
 import RemoteWrite
 
 /// A remote-write endpoint for tests (Hummingbird on 127.0.0.1, a free port): answers the
-/// statuses of `script` in order (then 204), decodes every body it answers 2xx to, and records
-/// each request's headers.
+/// replies of `script` in order (then 204), decodes every body it answers 2xx to, and records
+/// each request's headers and arrival time.
 final class ScriptedWriteServer: @unchecked Sendable {
+    /// One scripted answer: a status, and a `Retry-After` value (a string, or a function of the
+    /// arrival time for HTTP-dates).
+    struct Reply: ExpressibleByIntegerLiteral {
+        var status: Int
+        var retryAfter: (@Sendable (Date) -> String)?
+
+        init(_ status: Int, retryAfter: (@Sendable (Date) -> String)? = nil) {
+            self.status = status
+            self.retryAfter = retryAfter
+        }
+
+        init(integerLiteral status: Int) { self.init(status) }
+    }
+
     private let lock = NSLock()
-    private var script: [Int]
+    private var script: [Reply]
+    private var arrivals: [ContinuousClock.Instant] = []
     private var accepted: [WriteRequest] = []
     private var statuses: [Int] = []
     private var headers: [HTTPFields] = []
     private var task: Task<Void, Error>?
     private(set) var port = 0
 
-    init(script: [Int]) { self.script = script }
+    init(script: [Reply]) { self.script = script }
 
     var url: String { "http://127.0.0.1:\(port)/api/v1/write" }
     var acceptedRequests: [WriteRequest] { lock.withLock { accepted } }
     var answered: [Int] { lock.withLock { statuses } }
     var requestHeaders: [HTTPFields] { lock.withLock { headers } }
+    /// When each request arrived.
+    var arrivalTimes: [ContinuousClock.Instant] { lock.withLock { arrivals } }
 
     func start() async throws {
         let router = Router()
         router.post("/api/v1/write") { [self] request, _ -> Response in
             let body = try await request.body.collect(upTo: 16 << 20)
             let bytes = Array(body.readableBytesView)
-            let status = lock.withLock { () -> Int in
-                let status = script.isEmpty ? 204 : script.removeFirst()
-                statuses.append(status)
+            let reply = lock.withLock { () -> Reply in
+                let reply = script.isEmpty ? 204 : script.removeFirst()
+                statuses.append(reply.status)
                 headers.append(request.headers)
-                return status
+                arrivals.append(.now)
+                return reply
             }
-            if (200..<300).contains(status) {
+            if (200..<300).contains(reply.status) {
                 let decoded = try RemoteWrite.decode(bytes)
                 lock.withLock { accepted.append(decoded) }
             }
-            return Response(status: .init(code: status))
+            var fields = HTTPFields()
+            if let retryAfter = reply.retryAfter { fields[.retryAfter] = retryAfter(Date()) }
+            return Response(status: .init(code: reply.status), headers: fields)
         }
         let (ready, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),

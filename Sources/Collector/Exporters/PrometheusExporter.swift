@@ -39,12 +39,24 @@ public struct PrometheusExporterFactory: ExporterFactory {
 /// Serves the latest value of every series it was given, in the Prometheus text format (with
 /// HELP and TYPE; counters named `_total`), for Prometheus to scrape.
 ///
+/// The table keeps, per series, only what the key does not hold (16 bytes beside the key, whose
+/// label array the receiver's points share).
+///
 /// `@unchecked Sendable`: the series table is guarded by `lock`.
 public final class PrometheusExporter: Exporter, @unchecked Sendable {
+    /// The latest sample of a series.
+    private struct Entry {
+        var value: Double
+        /// Seconds since `epoch` when the series was last given.
+        var updated: UInt32
+        var kind: MetricKind
+    }
+
     private let config: PrometheusExporterConfig
     private let context: ComponentContext
     private let lock = NSLock()
-    private var series: [SeriesKey: (point: MetricPoint, updated: ContinuousClock.Instant)] = [:]
+    private let epoch = ContinuousClock.now
+    private var series: [SeriesKey: Entry] = [:]
     private var help: [String: String] = [:]
     private var endpoint: HTTPEndpoint?
 
@@ -56,10 +68,15 @@ public final class PrometheusExporter: Exporter, @unchecked Sendable {
     /// The port the endpoint listens on, once started.
     public var port: Int? { lock.withLock { endpoint }?.port }
 
+    /// Whole seconds since the exporter was made.
+    private func secondsSinceEpoch() -> UInt32 {
+        UInt32(clamping: (ContinuousClock.now - epoch).components.seconds)
+    }
+
     public func consume(_ batch: MetricBatch) async throws {
-        let now = ContinuousClock.now
+        let now = secondsSinceEpoch()
         lock.withLock {
-            for point in batch.points { series[point.series] = (point, now) }
+            for point in batch.points { series[point.series] = Entry(value: point.value, updated: now, kind: point.kind) }
             help.merge(batch.help) { _, new in new }
         }
         context.telemetry.exported(context.telemetryName, batch.points.count)
@@ -67,10 +84,14 @@ public final class PrometheusExporter: Exporter, @unchecked Sendable {
 
     /// The scrape page now (expired series are removed first).
     public func render() -> String {
-        let cutoff = ContinuousClock.now - config.metricExpiration
+        let now = Int64(secondsSinceEpoch()), expiration = config.metricExpiration.components.seconds
         let (points, texts) = lock.withLock { () -> ([MetricPoint], [String: String]) in
-            series = series.filter { $0.value.updated >= cutoff }
-            return (series.values.map(\.point), self.help)
+            let expired = series.compactMap { now - Int64($0.value.updated) > expiration ? $0.key : nil }
+            for key in expired { series.removeValue(forKey: key) }
+            let points = series.map { key, entry in
+                MetricPoint(name: key.name, labels: key.labels, value: entry.value, kind: entry.kind, timestamp: 0, sorted: true)
+            }
+            return (points, self.help)
         }
         return PrometheusText.render(points, help: texts)
     }

@@ -67,7 +67,8 @@ public struct RemoteWriteExporterFactory: ExporterFactory {
 
 /// Sends batches with Prometheus remote write 1.0 (snappy-compressed protobuf, labels sorted,
 /// the required headers). Requests wait in a bounded queue that drops the oldest when full;
-/// 5xx, 429 and transport failures are retried with capped exponential backoff, other 4xx never.
+/// 5xx, 429 and transport failures are retried with capped exponential backoff (a 429 or 503
+/// with `Retry-After` waits what it asks, up to the backoff's cap), other 4xx never.
 ///
 /// `@unchecked Sendable`: the queue and flags are guarded by `lock`.
 public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
@@ -170,6 +171,7 @@ public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
                                connectTimeout: min(config.timeout, .seconds(5)))
         while true {
             var problem: String
+            var status: Int?, retryAfter: String?
             do {
                 let response = try await client.send(http, maxBodyBytes: 1 << 20)
                 switch RetryPolicy.outcome(status: response.status) {
@@ -184,13 +186,15 @@ public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
                     return
                 case .retry:
                     problem = "HTTP \(response.status): \(response.text.prefix(200))"
+                    status = response.status
+                    retryAfter = response.headers["Retry-After"]
                 }
             } catch is CancellationError {
                 problem = "cancelled"
             } catch {
                 problem = "\(error)"
             }
-            let delay = config.retry.delay(attempt: attempt)
+            let delay = config.retry.delay(attempt: attempt, status: status, retryAfter: retryAfter)
             attempt += 1
             if !config.retry.enabled || Task.isCancelled || ContinuousClock.now - started + delay > config.retry.maxElapsed {
                 context.telemetry.dropped(context.telemetryName, reason: "retries_exhausted", request.points)

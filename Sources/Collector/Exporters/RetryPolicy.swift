@@ -1,5 +1,8 @@
+import Foundation
+
 /// When to retry a failed export and how long to wait: exponential backoff from
-/// `initialInterval`, doubling up to `maxInterval`, for at most `maxElapsed` in total.
+/// `initialInterval`, doubling up to `maxInterval`, for at most `maxElapsed` in total. A 429 or
+/// 503 carrying `Retry-After` waits what the server asks instead, capped by `maxInterval`.
 public struct RetryPolicy: Sendable, Hashable {
     /// Whether failed requests are retried at all.
     public var enabled = true
@@ -22,6 +25,38 @@ public struct RetryPolicy: Sendable, Hashable {
         }
         return min(delay, maxInterval)
     }
+
+    /// The wait before retry number `attempt` after an answer with `status` and `Retry-After`
+    /// header `retryAfter`: the server's wait (for 429 and 503, capped by `maxInterval`), else
+    /// the backoff.
+    public func delay(attempt: Int, status: Int?, retryAfter: String?, now: Date = Date()) -> Duration {
+        guard let status, status == 429 || status == 503, let retryAfter,
+              let asked = Self.retryAfter(retryAfter, now: now) else { return delay(attempt: attempt) }
+        return min(asked, maxInterval)
+    }
+
+    /// The wait a `Retry-After` value asks for: delay-seconds (`120`) or an HTTP-date
+    /// (`Wed, 21 Oct 2015 07:28:00 GMT`, zero when past); nil when it is neither.
+    public static func retryAfter(_ value: String, now: Date) -> Duration? {
+        let text = value.trimmingCharacters(in: .whitespaces)
+        if !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) {
+            return .seconds(Int64(text) ?? Int64.max / 1_000_000_000_000)
+        }
+        for format in httpDateFormats {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) {
+                let seconds = max(0, date.timeIntervalSince(now))
+                return .milliseconds(Int64(seconds * 1000))
+            }
+        }
+        return nil
+    }
+
+    /// IMF-fixdate, then the obsolete RFC 850 and asctime forms (RFC 9110 section 5.6.7).
+    private static let httpDateFormats = ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"]
 
     /// What to do with an HTTP status: remote write retries 5xx and 429, never other 4xx.
     public enum Outcome: Sendable, Equatable {

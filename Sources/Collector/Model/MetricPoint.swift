@@ -27,6 +27,8 @@ public enum MetricKind: String, Sendable, Hashable {
     case gauge
     /// One sample of a histogram: a `_bucket` (with `le`), `_count` or `_sum` series.
     case histogram
+    /// One sample of a summary: a quantile (with `quantile`), `_count` or `_sum` series.
+    case summary
 }
 
 /// One sample of one series: the unit every receiver produces and every exporter consumes.
@@ -61,10 +63,10 @@ public struct MetricPoint: Sendable, Hashable {
     /// The series this point belongs to (name + labels).
     public var series: SeriesKey { SeriesKey(name: name, labels: labels) }
 
-    /// The metric family: the name without a histogram sample's suffix.
+    /// The metric family: the name without a histogram's or summary's sample suffix.
     public var family: String {
-        guard kind == .histogram else { return name }
-        for suffix in ["_bucket", "_count", "_sum"] where name.hasSuffix(suffix) {
+        guard kind == .histogram || kind == .summary else { return name }
+        for suffix in kind == .histogram ? ["_bucket", "_count", "_sum"] : ["_count", "_sum"] where name.hasSuffix(suffix) {
             return String(name.dropLast(suffix.count))
         }
         return name

@@ -4,6 +4,7 @@ extension ComponentFactories {
         var factories = ComponentFactories()
         factories.register(EBPFReceiverFactory())
         factories.register(RingBufReceiverFactory())
+        factories.register(PrometheusReceiverFactory())
         factories.register(BatchProcessorFactory())
         factories.register(FilterProcessorFactory())
         factories.register(AttributesProcessorFactory())

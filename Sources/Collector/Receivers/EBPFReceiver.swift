@@ -67,12 +67,7 @@ public final class EBPFReceiver: Receiver {
         do {
             let (batch, entries) = try await Blocking.run("collector-ebpf") { try reader.read() }
             context.telemetry.mapEntriesRead(context.telemetryName, entries)
-            context.telemetry.received(context.telemetryName, batch.points.count)
-            guard !batch.isEmpty else { return }
-            do { try await next.consume(batch) } catch {
-                context.telemetry.dropped(context.telemetryName, reason: "refused", batch.points.count)
-                context.logger.warning("next component refused \(batch.points.count) points: \(error)")
-            }
+            await context.handOn(batch, to: next)
         } catch {
             context.logger.warning("reading probe maps failed: \(error)")
         }

@@ -9,7 +9,11 @@ import AeolusModel
 /// only in it form one histogram, emitted as cumulative `_bucket{le=...}`, `_count` and `_sum`
 /// (approximated from each bucket's upper bound).
 ///
-/// Decoded label values are cached by their raw bytes, so a scrape mostly costs lookups.
+/// Two caches keep a scrape cheap in time and memory (as Prometheus' scrape cache does): each
+/// series' sorted label array is kept by the raw key bytes, so a series seen in the previous
+/// scrape costs one lookup and its points share one label array (no strings are built, and the
+/// exporters' tables keep referring to the same storage); decoded field values are kept by
+/// their raw bytes, so a new series mostly reuses (interns) the strings of its fields.
 /// Not thread-safe: one decoder belongs to one reader at a time.
 public final class MetricDecoder {
     private enum Slot {
@@ -24,8 +28,35 @@ public final class MetricDecoder {
         let low: UInt64
     }
 
+    /// A map key's bytes: the first 16 inline, the rest (rare) in an array.
+    private struct RawKey: Hashable {
+        let head: WideKey
+        let rest: [UInt8]
+
+        init(_ bytes: UnsafeRawBufferPointer) {
+            var words: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.prefix(16))) }
+            head = WideKey(high: words.1, low: words.0)
+            rest = bytes.count > 16 ? Array(bytes[16...]) : []
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(head.low)
+            hasher.combine(head.high)
+            if !rest.isEmpty { hasher.combine(rest) }
+        }
+    }
+
+    /// A series' labels and the scrape that last saw it.
+    private struct CachedSeries {
+        let labels: [MetricLabel]
+        var generation: UInt32
+    }
+
     /// The spec it decodes.
     public let spec: MetricSpec
+    /// Bytes of the key the spec describes.
+    public let keySize: Int
     private let context: DecoderContext
     private let offsets: [Int]
     private let names: [String]
@@ -36,13 +67,17 @@ public final class MetricDecoder {
     private let slots: [(name: String, slot: Slot)]
     private var narrowCache: [[UInt64: String]]
     private var wideCache: [[WideKey: String]]
-    private static let cacheLimit = 1 << 17
+    /// Field values per field, at most this many each (cleared when full).
+    private static let cacheLimit = 1 << 14
+    private var seriesCache: [RawKey: CachedSeries] = [:]
+    private var generation: UInt32 = 0
 
     /// A decoder for `spec`, adding `fixedLabels` (node, and the probe's pod and namespace) to
     /// every point unless the key has a label of the same name. When a key field is decoded by
     /// `ifname` or `ifindex`, pod and namespace come from that interface's attachment instead.
     public init(spec: MetricSpec, context: DecoderContext, fixedLabels: [MetricLabel] = []) throws {
         self.spec = spec
+        keySize = spec.keySize
         self.context = context
         var offset = 0
         var offsets: [Int] = []
@@ -83,9 +118,6 @@ public final class MetricDecoder {
         wideCache = Array(repeating: [:], count: names.count)
     }
 
-    /// Bytes of the key the spec describes.
-    public var keySize: Int { spec.keySize }
-
     /// Decodes every entry `forEach` yields (key bytes, value bytes) into points.
     /// - Parameters:
     ///   - valueSize: the map's value size (4 or 8).
@@ -94,11 +126,15 @@ public final class MetricDecoder {
                        _ forEach: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Void) rethrows -> [MetricPoint] {
         var points: [MetricPoint] = []
         let kind: MetricKind = spec.type == .counter ? .counter : .gauge
+        generation &+= 1
+        var seen = 0
+        defer { forgetSeriesNotSeen(seen) }
         guard let bucketField else {
-            let scale = spec.scale
+            let name = spec.name, scale = spec.scale, offset = spec.valueOffset, width = spec.valueSize
+            points.reserveCapacity(seriesCache.count)
             try forEach { key, value in
-                points.append(MetricPoint(name: spec.name, labels: labels(key), value: Double(Self.value(value, size: valueSize, perCPU: perCPU,
-                                                                                                offset: spec.valueOffset, width: spec.valueSize)) * scale,
+                let number = Self.value(value, size: valueSize, perCPU: perCPU, offset: offset, width: width)
+                points.append(MetricPoint(name: name, labels: cachedLabels(key, seen: &seen), value: Double(number) * scale,
                                           kind: kind, timestamp: timestamp, sorted: true))
             }
             return points
@@ -118,7 +154,7 @@ public final class MetricDecoder {
             groups[group] = counts
         }
         for (group, counts) in groups {
-            let base = group.withUnsafeBytes { labels($0) }
+            let base = group.withUnsafeBytes { cachedLabels($0, seen: &seen) }
             var cumulative: UInt64 = 0
             var sum = 0.0
             for (index, bound) in bounds.enumerated() {
@@ -141,7 +177,34 @@ public final class MetricDecoder {
         return points
     }
 
-    /// The sorted labels of one key.
+    /// The labels of `key` from the series cache, decoded on a miss; counts the series seen in
+    /// this scrape.
+    private func cachedLabels(_ key: UnsafeRawBufferPointer, seen: inout Int) -> [MetricLabel] {
+        let raw = RawKey(UnsafeRawBufferPointer(rebasing: key.prefix(keySize)))
+        if let index = seriesCache.index(forKey: raw) {
+            if seriesCache.values[index].generation != generation {
+                seriesCache.values[index].generation = generation
+                seen += 1
+            }
+            return seriesCache.values[index].labels
+        }
+        let decoded = labels(key)
+        seriesCache[raw] = CachedSeries(labels: decoded, generation: generation)
+        seen += 1
+        return decoded
+    }
+
+    /// Series in the series cache (for tests).
+    var cachedSeriesCount: Int { seriesCache.count }
+
+    /// Drops the cached series the last scrape did not see (deleted or evicted map entries).
+    private func forgetSeriesNotSeen(_ seen: Int) {
+        guard seriesCache.count > seen else { return }
+        let current = generation
+        seriesCache = seriesCache.filter { $0.value.generation == current }
+    }
+
+    /// The sorted labels of one key (decoded now; no series cache).
     public func labels(_ key: UnsafeRawBufferPointer) -> [MetricLabel] {
         var labels: [MetricLabel] = []
         labels.reserveCapacity(slots.count)

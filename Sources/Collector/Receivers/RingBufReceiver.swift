@@ -76,15 +76,7 @@ public final class RingBufReceiver: Receiver, @unchecked Sendable {
                 return point
             }, self.help)
         }
-        if !points.isEmpty {
-            context.telemetry.received(context.telemetryName, points.count)
-            var batch = MetricBatch(help: help)
-            batch.points = points
-            do { try await next.consume(batch) } catch {
-                context.telemetry.dropped(context.telemetryName, reason: "refused", points.count)
-                context.logger.warning("next component refused \(points.count) points: \(error)")
-            }
-        }
+        if !points.isEmpty { await context.handOn(MetricBatch(points: points, help: help), to: next) }
         reloadIfChanged()
     }
 

@@ -45,20 +45,21 @@ public enum PrometheusText {
         return out
     }
 
-    /// Orders a family's samples: by labels other than `le`, then `_bucket` by bound, `_sum`, `_count`.
+    /// Orders a family's samples: by labels other than `le` and `quantile`, then `_bucket` by
+    /// bound (or a summary's quantiles), `_sum`, `_count`.
     static func sampleOrder(_ a: MetricPoint, _ b: MetricPoint) -> Bool {
-        let aRest = a.labels.filter { $0.name != "le" }, bRest = b.labels.filter { $0.name != "le" }
+        let aRest = a.labels.filter { $0.name != "le" && $0.name != "quantile" }, bRest = b.labels.filter { $0.name != "le" && $0.name != "quantile" }
         if aRest != bRest { return aRest.lexicographicallyPrecedes(bRest) }
         if a.name != b.name { return suffixRank(a.name) < suffixRank(b.name) }
         return bound(a) < bound(b)
     }
 
     private static func suffixRank(_ name: String) -> Int {
-        name.hasSuffix("_bucket") ? 0 : name.hasSuffix("_sum") ? 1 : name.hasSuffix("_count") ? 2 : 3
+        name.hasSuffix("_sum") ? 1 : name.hasSuffix("_count") ? 2 : 0
     }
 
     private static func bound(_ point: MetricPoint) -> Double {
-        guard let le = point.label("le") else { return 0 }
+        guard let le = point.label("le") ?? point.label("quantile") else { return 0 }
         return le == "+Inf" ? .infinity : Double(le) ?? 0
     }
 
