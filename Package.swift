@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "AeolusCLITests", dependencies: ["AeolusTesting"]),
         .testTarget(name: "CollectorTests", dependencies: [
             "Collector", "AeolusModel", "BPFKit", "RemoteWrite", "AeolusTesting",
-            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "BPFKit", "AeolusModel", "AeolusTesting", "Compiler"]),
         .testTarget(name: "DictatorTests", dependencies: ["Dictator", "AeolusModel", "GitKit", "Compiler", "CurlKit", "RemoteWrite", "AeolusTesting"]),

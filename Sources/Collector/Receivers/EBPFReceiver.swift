@@ -103,6 +103,9 @@ public final class ProbeMapReader: @unchecked Sendable {
     private var sources: [Source] = []
     private var help: [String: String] = [:]
     private var warned: Set<String> = []
+    /// The live probes as last applied, without what changes on every agent pass (run-time
+    /// statistics): the state file is rewritten each pass, the probes rarely change.
+    private var applied: [ProbeState]?
 
     /// A reader of the state in `stateDirectory`.
     public init(stateDirectory: String, node: String?, probeFilter: Set<String> = [], logger: Logger) {
@@ -119,6 +122,7 @@ public final class ProbeMapReader: @unchecked Sendable {
             maps = [:]
             sources = []
             modified = nil
+            applied = nil
         }
     }
 
@@ -158,6 +162,7 @@ public final class ProbeMapReader: @unchecked Sendable {
             maps = [:]
             sources = []
             modified = nil
+            applied = nil
             return
         }
         if let modified, modified.tv_sec == info.st_mtim.tv_sec, modified.tv_nsec == info.st_mtim.tv_nsec { return }
@@ -167,6 +172,13 @@ public final class ProbeMapReader: @unchecked Sendable {
             throw CollectorError.badProbeState(path: statePath, message: "\(error)")
         }
         modified = info.st_mtim
+        let live = state.probes.filter { $0.state == .live }.map { probe -> ProbeState in
+            var probe = probe
+            probe.stats = nil
+            return probe
+        }
+        guard live != applied else { return }
+        applied = live
         warned = []
         apply(state)
     }
