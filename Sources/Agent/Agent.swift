@@ -111,8 +111,9 @@ public final class Agent: Sendable {
             var current: NodeAssignment?
             for await event in events {
                 if Task.isCancelled { break }
-                if case let .desired(assignment) = event { current = assignment }
-                await reconcile(current)
+                var isNew = false
+                if case let .desired(assignment) = event { current = assignment; isNew = true }
+                await reconcile(current, isNew: isNew)
             }
         } onCancel: {
             continuation.finish()
@@ -126,11 +127,26 @@ public final class Agent: Sendable {
         }
     }
 
-    /// One level-based pass: list pods, plan, apply, write the state.
-    private func reconcile(_ desired: NodeAssignment?) async {
+    /// One level-based pass: list pods, plan, apply, write the state. A pass for a new revision
+    /// logs at debug level how long each part took (queued, pods, plan, apply, state file).
+    private func reconcile(_ desired: NodeAssignment?, isNew: Bool = false) async {
         let node = configuration.node
         let directory = configuration.stateDirectory
+        let queued = ContinuousClock.now
         let result = try? await kernel.run { [self, applier, inventory, metrics, logger] () -> (NodeProbeState, ContinuousClock.Instant) in
+            var laps: [(String, ContinuousClock.Instant)] = [("queued", ContinuousClock.now)]
+            defer {
+                if isNew, let desired, logger.logLevel <= .debug {
+                    var metadata: Logger.Metadata = ["revision": "\(desired.revision)"]
+                    var last = queued
+                    for (name, instant) in laps {
+                        let elapsed = instant - last
+                        metadata[name + "_ms"] = "\(String(format: "%.1f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))"
+                        last = instant
+                    }
+                    logger.debug("apply stages", metadata: metadata)
+                }
+            }
             if let desired {
                 let pods: [Pod]
                 do {
@@ -141,9 +157,12 @@ public final class Agent: Sendable {
                     logger.error("cannot list pods (keeping the last list): \(error)")
                     pods = self.lastPods.withLock { $0 } ?? []
                 }
+                laps.append(("pods", .now))
                 let plan = AgentPlan.plan(desired: desired.probes, pods: pods, actual: applier.actual)
                 for step in plan.steps { logger.info("\(step)") }
+                laps.append(("plan", .now))
                 applier.apply(plan)
+                laps.append(("apply", .now))
             }
             let applied = ContinuousClock.now
             let state = applier.state(node: node)
@@ -151,6 +170,7 @@ public final class Agent: Sendable {
                 metrics.countError("state")
                 logger.error("cannot write \(directory)/\(NodeProbeState.fileName): \(error)")
             }
+            laps.append(("state_file", .now))
             return (state, applied)
         }
         let now = result?.1 ?? ContinuousClock.now
