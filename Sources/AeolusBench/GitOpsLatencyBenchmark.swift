@@ -4,9 +4,14 @@ import ProcessKit
 
 /// git push → probe attached, through the real components: a bare repository behind `git daemon`,
 /// the dictator and an agent (the `aeolus` binary beside this one). Each round pushes a new policy
-/// for the node-wide tcp-states template and times until the agent reports it live — with the
-/// webhook (poll 30 s) and with polling alone (poll 1 s). The peer is bpftrace from start to
-/// "Attaching" for an equivalent tracepoint program, measured in the same run.
+/// for the node-wide tcp-states template and times from the start of `git push` until the agent
+/// reports it live — with the webhook (poll 30 s) and with polling alone (poll 1 s). As a git
+/// server does, the served repository's post-receive hook sends the webhook once the refs are
+/// updated, without holding up the push. The peer is bpftrace from start to "Attaching" for an
+/// equivalent tracepoint program, measured in the same run.
+///
+/// With `AEOLUS_BENCH_LOG_DIR` set, the dictator and the agent log at debug level (their stage
+/// durations) into `dictator-<poll>.log` and `agent-<poll>.log` there.
 struct GitOpsLatencyBenchmark: Benchmark {
     let name = "gitops"
     let repository: String?
@@ -21,12 +26,12 @@ struct GitOpsLatencyBenchmark: Benchmark {
         guard FileManager.default.isExecutableFile(atPath: aeolus) else {
             throw BenchError("the gitops benchmark runs \(aeolus); build it first (make bench does)")
         }
-        let webhook = try Session(aeolus: aeolus, repository: try TestRunBenchmark.repositoryDirectory(repository), poll: "30s")
+        let webhook = try Session(aeolus: aeolus, repository: try TestRunBenchmark.repositoryDirectory(repository), poll: "30s", webhook: true)
         let withWebhook = try webhook.rounds(rounds, webhook: true)
         let afterPush = zip(withWebhook, webhook.pushSeconds).map { $0 - $1 }
         let push50 = percentile(webhook.pushSeconds, 0.5)
         webhook.stop()
-        let polling = try Session(aeolus: aeolus, repository: try TestRunBenchmark.repositoryDirectory(repository), poll: "1s")
+        let polling = try Session(aeolus: aeolus, repository: try TestRunBenchmark.repositoryDirectory(repository), poll: "1s", webhook: false)
         let withPolling = try polling.rounds(rounds / 2, webhook: false)
         polling.stop()
         let bpftrace = try (0..<rounds).map { _ in try Self.bpftraceStartup() }
@@ -80,7 +85,8 @@ struct GitOpsLatencyBenchmark: Benchmark {
         private var processes: [Process] = []
         private let node = "bench-node-\(getpid())"
 
-        init(aeolus: String, repository: String, poll: String) throws {
+        /// A session; with `webhook`, the served repository sends the webhook after each push.
+        init(aeolus: String, repository: String, poll: String, webhook: Bool = false) throws {
             directory = NSTemporaryDirectory() + "aeolus-bench-gitops-\(UUID().uuidString.prefix(8))"
             work = directory + "/work"
             stateDirectory = directory + "/agent"
@@ -94,16 +100,21 @@ struct GitOpsLatencyBenchmark: Benchmark {
             try git(["commit", "-q", "-m", "seed"])
             try Subprocess.run("/usr/bin/git", ["clone", "-q", "--bare", work, directory + "/served/config.git"])
             let gitPort = try freePort(), dictatorPort = try freePort()
+            dictatorURL = "http://127.0.0.1:\(dictatorPort)"
+            if webhook { try Self.installWebhook(in: directory + "/served/config.git", url: dictatorURL + "/hooks/git") }
             try spawn("/usr/lib/git-core/git-daemon", ["--reuseaddr", "--base-path=\(directory)/served", "--export-all",
                                                        "--enable=receive-pack", "--listen=127.0.0.1", "--port=\(gitPort)", "\(directory)/served"])
             Thread.sleep(forTimeInterval: 0.3)
             try git(["remote", "add", "origin", "git://127.0.0.1:\(gitPort)/config.git"])
-            dictatorURL = "http://127.0.0.1:\(dictatorPort)"
+            let logs = ProcessInfo.processInfo.environment["AEOLUS_BENCH_LOG_DIR"]
+            let level = logs == nil ? "warning" : "debug"
             try spawn(aeolus, ["dictator", "--repo", "git://127.0.0.1:\(gitPort)/config.git", "--listen", "127.0.0.1:\(dictatorPort)",
-                               "--poll", poll, "--workdir", directory + "/dictator", "--log-level", "warning"])
+                               "--poll", poll, "--workdir", directory + "/dictator", "--log-level", level],
+                      log: logs.map { "\($0)/dictator-\(poll).log" })
             try "[]".write(toFile: directory + "/pods.json", atomically: true, encoding: .utf8)
             try spawn(aeolus, ["agent", "--node", node, "--dictator", dictatorURL, "--pods", directory + "/pods.json",
-                               "--state-dir", stateDirectory, "--listen", "none", "--interval", "0.2"])
+                               "--state-dir", stateDirectory, "--listen", "none", "--interval", "0.2", "--log-level", level],
+                      log: logs.map { "\($0)/agent-\(poll).log" })
             // Ready when the dictator has reconciled the first revision and the agent reports.
             let deadline = Date().addingTimeInterval(120)
             while Date() < deadline {
@@ -135,23 +146,30 @@ struct GitOpsLatencyBenchmark: Benchmark {
                 try git(["push", "-q", "origin", "main"])
                 let pushed = ContinuousClock.now - start
                 pushSeconds.append(Double(pushed.components.seconds) + Double(pushed.components.attoseconds) / 1e18)
-                if webhook {
-                    _ = try Subprocess.collect("/usr/bin/curl", ["-s", "-o", "/dev/null", "-X", "POST", "-H", "X-GitHub-Event: push",
-                                                                 "-d", #"{"ref":"refs/heads/main"}"#, dictatorURL + "/hooks/git"])
-                }
                 try waitUntil(timeout: 30) { live().contains("policy/bench/\(name)") }
                 let elapsed = ContinuousClock.now - start
                 latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
                 try FileManager.default.removeItem(atPath: work + "/" + file)
                 try git(["commit", "-q", "-a", "-m", "remove \(name)"])
                 try git(["push", "-q", "origin", "main"])
-                if webhook {
-                    _ = try Subprocess.collect("/usr/bin/curl", ["-s", "-o", "/dev/null", "-X", "POST", "-H", "X-GitHub-Event: push",
-                                                                 "-d", #"{"ref":"refs/heads/main"}"#, dictatorURL + "/hooks/git"])
-                }
                 try waitUntil(timeout: 60) { !live().contains("policy/bench/\(name)") }
             }
             return latencies
+        }
+
+        /// Installs a post-receive hook in the bare repository at `path` that posts a push event
+        /// for each updated ref to `url` in the background, as a git server's webhook does.
+        static func installWebhook(in path: String, url: String) throws {
+            let hook = path + "/hooks/post-receive"
+            try """
+                #!/bin/sh
+                while read old new ref; do
+                  /usr/bin/curl -s -o /dev/null -X POST -H 'X-GitHub-Event: push' -d "{\\"ref\\":\\"$ref\\"}" '\(url)' \\
+                    </dev/null >/dev/null 2>&1 &
+                done
+
+                """.write(toFile: hook, atomically: true, encoding: .utf8)
+            guard chmod(hook, 0o755) == 0 else { throw BenchError("gitops: cannot make \(hook) executable") }
         }
 
         /// Stops the agent (its probes are then purged), the dictator and git daemon.
@@ -181,12 +199,16 @@ struct GitOpsLatencyBenchmark: Benchmark {
             try Subprocess.run("/usr/bin/git", ["-C", work, "-c", "user.name=bench", "-c", "user.email=bench@aeolus.invalid"] + arguments)
         }
 
-        private func spawn(_ executable: String, _ arguments: [String]) throws {
+        private func spawn(_ executable: String, _ arguments: [String], log: String? = nil) throws {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
+            if let log, FileManager.default.createFile(atPath: log, contents: nil),
+               let handle = FileHandle(forWritingAtPath: log) {
+                process.standardError = handle
+            }
             try ChildProcess.launch(process)
             processes.append(process)
         }

@@ -112,8 +112,9 @@ public final class Agent: Sendable {
             var received: Date?
             for await event in events {
                 if Task.isCancelled { break }
-                if case let .desired(assignment) = event { (current, received) = (assignment, Date()) }
-                await reconcile(current, received: received)
+                var isNew = false
+                if case let .desired(assignment) = event { (current, received, isNew) = (assignment, Date(), true) }
+                await reconcile(current, received: received, isNew: isNew)
             }
         } onCancel: {
             continuation.finish()
@@ -127,11 +128,27 @@ public final class Agent: Sendable {
         }
     }
 
-    /// One level-based pass: list pods, plan, apply, write the state.
-    private func reconcile(_ desired: NodeAssignment?, received: Date?) async {
+    /// One level-based pass: list pods, plan, apply, write the state. A pass for a new revision
+    /// (which arrived at `received`) logs at debug level how long each part took (queued, pods,
+    /// plan, apply, state file).
+    private func reconcile(_ desired: NodeAssignment?, received: Date?, isNew: Bool = false) async {
         let node = configuration.node
         let directory = configuration.stateDirectory
+        let queued = ContinuousClock.now
         let result = try? await kernel.run { [self, applier, inventory, metrics, logger] () -> (NodeProbeState, ContinuousClock.Instant) in
+            var laps: [(String, ContinuousClock.Instant)] = [("queued", ContinuousClock.now)]
+            defer {
+                if isNew, let desired, logger.logLevel <= .debug {
+                    var metadata: Logger.Metadata = ["revision": "\(desired.revision)"]
+                    var last = queued
+                    for (name, instant) in laps {
+                        let elapsed = instant - last
+                        metadata[name + "_ms"] = "\(String(format: "%.1f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))"
+                        last = instant
+                    }
+                    logger.debug("apply stages", metadata: metadata)
+                }
+            }
             if let desired {
                 let pods: [Pod]
                 do {
@@ -142,9 +159,12 @@ public final class Agent: Sendable {
                     logger.error("cannot list pods (keeping the last list): \(error)")
                     pods = self.lastPods.withLock { $0 } ?? []
                 }
+                laps.append(("pods", .now))
                 let plan = AgentPlan.plan(desired: desired.probes, pods: pods, actual: applier.actual)
                 for step in plan.steps { logger.info("\(step)") }
+                laps.append(("plan", .now))
                 applier.apply(plan, received: received)
+                laps.append(("apply", .now))
             }
             let applied = ContinuousClock.now
             let state = applier.state(node: node)
@@ -152,6 +172,7 @@ public final class Agent: Sendable {
                 metrics.countError("state")
                 logger.error("cannot write \(directory)/\(NodeProbeState.fileName): \(error)")
             }
+            laps.append(("state_file", .now))
             return (state, applied)
         }
         let now = result?.1 ?? ContinuousClock.now

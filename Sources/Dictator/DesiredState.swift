@@ -37,12 +37,24 @@ public struct DesiredState: Sendable, Hashable {
         Dictionary(uniqueKeysWithValues: probes.map { ($0.id, $0) })
     }
 
-    /// Ids whose probe was added, removed or changed between `self` and `other`.
+    /// Ids whose probe was added, removed or changed between `self` and `other` (a merge of the
+    /// two id-sorted lists).
     public func changedIDs(comparedTo other: DesiredState) -> Set<String> {
-        let mine = byID, theirs = other.byID
         var changed = Set<String>()
-        for (id, probe) in mine where theirs[id] != probe { changed.insert(id) }
-        for id in theirs.keys where mine[id] == nil { changed.insert(id) }
+        var i = probes.startIndex, j = other.probes.startIndex
+        while i < probes.endIndex || j < other.probes.endIndex {
+            if j == other.probes.endIndex || (i < probes.endIndex && probes[i].id < other.probes[j].id) {
+                changed.insert(probes[i].id)
+                i += 1
+            } else if i == probes.endIndex || other.probes[j].id < probes[i].id {
+                changed.insert(other.probes[j].id)
+                j += 1
+            } else {
+                if probes[i] != other.probes[j] { changed.insert(probes[i].id) }
+                i += 1
+                j += 1
+            }
+        }
         return changed
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import GitKit
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// A source of desired policies (git now; ProbePolicy custom resources and reactions later):
 /// a service that keeps `DictatorState.setPolicies(_:source:)` (or `apply`) up to date.
@@ -58,6 +59,8 @@ public final class GitSource: DesiredSource, Sendable {
     private let state: DictatorState
     private let reconciler: ReconcilerBox
     private let wakeup = Wakeup()
+    /// When the oldest webhook not yet served by a fetch arrived.
+    private let triggered = Mutex<ContinuousClock.Instant?>(nil)
     private let logger: Logger
 
     /// A source polling `remote` through the bare clone `repository`.
@@ -75,6 +78,7 @@ public final class GitSource: DesiredSource, Sendable {
 
     /// Fetches now (a webhook arrived).
     public func trigger() {
+        triggered.withLock { $0 = $0 ?? .now }
         Task { await wakeup.signal() }
     }
 
@@ -91,36 +95,75 @@ public final class GitSource: DesiredSource, Sendable {
     }
 
     /// One fetch; reconciles when the branch moved. Returns the revision in use.
+    ///
+    /// Logs at debug level how long each stage took (`wait_ms` from the webhook to the fetch,
+    /// `fetch_ms`, `snapshot_ms`, `build_ms` for check and compile, `plan_ms` for planning and
+    /// waking the watches, then `save_ms` for the last good objects, after the watches).
     @discardableResult
     public func pollOnce() async -> String? {
         let start = ContinuousClock.now
+        let webhook = triggered.withLock { instant in defer { instant = nil }; return instant }
+        var stages = Stages(start: start)
         do {
             try await repository.fetch(refspecs: GitRemote.refspecs, credentials: remote.credentials)
         } catch {
             await state.recordFetchError()
             logger.error("fetch failed", metadata: ["url": "\(remote.url)", "error": "\(error)"])
         }
+        stages.lap("fetch")
         do {
             let commit = try repository.resolve(GitRemote.tracking(remote.branch))
             if await state.revision == commit.hex { return commit.hex }
             let snapshot = try repository.snapshot(at: commit)
+            stages.lap("snapshot")
             let reconciler = self.reconciler
             let outcome = try await OffPool.run("aeolus reconcile") {
                 reconciler.reconcile(snapshot: snapshot.files, revision: commit.hex,
                                      subject: snapshot.message.split(separator: "\n").first.map(String.init) ?? "")
             }
+            stages.lap("build")
             await state.apply(outcome)
+            stages.lap("plan")
             let elapsed = seconds(ContinuousClock.now - start)
             await state.recordReconcile(seconds: elapsed)
+            // Saved once the watches are woken: only the next start reads the file.
+            try await OffPool.run("aeolus save last good") { reconciler.save() }
+            stages.lap("save")
             logger.info("reconciled", metadata: [
                 "revision": "\(commit.hex)", "seconds": "\(elapsed)",
                 "templates": "\(outcome.templates.count)", "errors": "\(outcome.errors.keys.sorted())"])
+            if logger.logLevel <= .debug {
+                var metadata = stages.metadata
+                metadata["revision"] = "\(commit.hex)"
+                if let webhook { metadata["wait_ms"] = "\(Stages.milliseconds(start - webhook))" }
+                logger.debug("reconcile stages", metadata: metadata)
+            }
             return commit.hex
         } catch {
             logger.error("cannot read the branch", metadata: ["branch": "\(remote.branch)", "error": "\(error)"])
             return nil
         }
     }
+}
+
+/// Durations of the stages of one reconcile, for the debug log.
+struct Stages {
+    private var last: ContinuousClock.Instant
+    private(set) var metadata: Logger.Metadata = [:]
+
+    init(start: ContinuousClock.Instant) { last = start }
+
+    /// Records the time since the previous lap as `<name>_ms`.
+    mutating func lap(_ name: String) {
+        let now = ContinuousClock.now
+        metadata[name + "_ms"] = "\(Self.milliseconds(now - last))"
+        last = now
+    }
+
+    /// A duration in milliseconds with one decimal.
+    static func milliseconds(_ duration: Duration) -> String { format(seconds(duration) * 1000) }
+
+    private static func format(_ milliseconds: Double) -> String { String(format: "%.1f", milliseconds) }
 }
 
 /// The reconciler behind a lock: reconciles run one at a time on a dedicated thread.
@@ -137,16 +180,18 @@ final class ReconcilerBox: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Reconciles and saves the last good objects.
+    /// Reconciles (without saving: see `save()`).
     func reconcile(snapshot: [String: Data], revision: String, subject: String) -> ReconcileOutcome {
+        lock.withLock { reconciler.reconcile(snapshot: snapshot, revision: revision, subject: subject) }
+    }
+
+    /// Saves the last good objects to the file, if there is one.
+    func save() {
+        guard let file else { return }
         lock.withLock {
-            let outcome = reconciler.reconcile(snapshot: snapshot, revision: revision, subject: subject)
-            if let file {
-                do { try reconciler.save(to: file) } catch {
-                    logger.error("cannot save the last good objects", metadata: ["file": "\(file)", "error": "\(error)"])
-                }
+            do { try reconciler.save(to: file) } catch {
+                logger.error("cannot save the last good objects", metadata: ["file": "\(file)", "error": "\(error)"])
             }
-            return outcome
         }
     }
 }
