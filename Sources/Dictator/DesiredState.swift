@@ -1,3 +1,4 @@
+import Foundation
 import AeolusModel
 
 /// One probe the dictator wants somewhere: the resolved assignment (object digest, load settings,
@@ -137,5 +138,29 @@ public struct TemplateObject: Sendable, Hashable, Codable {
         self.digest = digest
         self.elf = elf
         self.revision = revision
+    }
+
+    private enum CodingKeys: String, CodingKey { case template, digest, elf, revision }
+
+    /// Decodes `elf` as base64 (or, as written before, an array of bytes).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        template = try container.decode(Template.self, forKey: .template)
+        digest = try container.decode(String.self, forKey: .digest)
+        revision = try container.decode(String.self, forKey: .revision)
+        if let data = try? container.decode(Data.self, forKey: .elf) {
+            elf = [UInt8](data)
+        } else {
+            elf = try container.decode([UInt8].self, forKey: .elf)
+        }
+    }
+
+    /// Encodes `elf` as base64: objects are large, and a number per byte is slow to write and read.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(template, forKey: .template)
+        try container.encode(digest, forKey: .digest)
+        try container.encode(Data(elf), forKey: .elf)
+        try container.encode(revision, forKey: .revision)
     }
 }

@@ -173,9 +173,12 @@ final class ReconcilerBox: @unchecked Sendable {
     private let lock = NSLock()
     private let file: String?
     private let logger: Logger
+    /// Template → digest of the objects in the file.
+    private var savedDigests: [String: String]
 
     init(_ reconciler: Reconciler, file: String?, logger: Logger) {
         self.reconciler = reconciler
+        savedDigests = reconciler.lastGood.mapValues(\.digest)
         self.file = file
         self.logger = logger
     }
@@ -185,11 +188,17 @@ final class ReconcilerBox: @unchecked Sendable {
         lock.withLock { reconciler.reconcile(snapshot: snapshot, revision: revision, subject: subject) }
     }
 
-    /// Saves the last good objects to the file, if there is one.
+    /// Saves the last good objects to the file, if there is one and they changed since the last
+    /// save (most revisions change policies, not objects).
     func save() {
         guard let file else { return }
         lock.withLock {
-            do { try reconciler.save(to: file) } catch {
+            let digests = reconciler.lastGood.mapValues(\.digest)
+            guard digests != savedDigests else { return }
+            do {
+                try reconciler.save(to: file)
+                savedDigests = digests
+            } catch {
                 logger.error("cannot save the last good objects", metadata: ["file": "\(file)", "error": "\(error)"])
             }
         }
