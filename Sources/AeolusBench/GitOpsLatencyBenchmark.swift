@@ -15,7 +15,7 @@ import ProcessKit
 struct GitOpsLatencyBenchmark: Benchmark {
     let name = "gitops"
     let repository: String?
-    let rounds = 12
+    let rounds = 20
 
     func run() async throws -> [BenchmarkResult] {
         try await onThread { try measure() }
