@@ -102,6 +102,10 @@ public final class FakeKubeAPIServer: Sendable {
     /// While `down`, every request and open watch is dropped without an answer (an unreachable server).
     public func setOutage(_ down: Bool) throws { _ = try run(["op": "outage", "down": down]) }
 
+    /// While `held`, a new watch waits before it reads its resourceVersion (so a test can change
+    /// and compact the history between a client's watches).
+    public func holdWatches(_ held: Bool) throws { _ = try run(["op": "hold-watches", "hold": held]) }
+
     /// Ends every open watch cleanly (as an API server does at its timeout or on restart).
     public func closeWatches() throws { _ = try run(["op": "close-watches"]) }
 

@@ -17,7 +17,8 @@ extension FakeKubeAPIServer {
     ///   certificate; anything else gets a 401 Status.
     /// Test control, one JSON command per stdin line (answer: one line `{"ok": ...}` or
     /// `{"error": Status}`): create, update, delete, get, list, compact, tokens, outage (every
-    /// request and open watch is dropped without an answer), close-watches, requests (the log).
+    /// request and open watch is dropped without an answer), hold-watches (new watches wait before
+    /// they start), close-watches, requests (the log).
     static let script = #"""
 import base64, copy, json, os, socket, ssl, sys, threading, time, uuid
 from datetime import datetime, timezone
@@ -32,7 +33,7 @@ API = "/apis/%s/%s" % (GROUP, VERSION)
 
 cond = threading.Condition()
 st = {"rv": 1, "compacted": 1, "objects": {}, "events": [], "tokens": set(args.get("--tokens", "").split(",")) - {""},
-      "down": False, "epoch": 0, "requests": []}
+      "down": False, "hold": False, "epoch": 0, "requests": []}
 
 class Fail(Exception):
     def __init__(self, code, reason, message):
@@ -168,6 +169,11 @@ def control(command):
             st["down"] = command["down"]
             cond.notify_all()
         return {}
+    if op == "hold-watches":
+        with cond:
+            st["hold"] = command["hold"]
+            cond.notify_all()
+        return {}
     if op == "close-watches":
         with cond:
             st["epoch"] += 1
@@ -276,6 +282,8 @@ class Handler(BaseHTTPRequestHandler):
         timeout = float(q.get("timeoutSeconds", "1800"))
         bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
         with cond:
+            while st["hold"]:
+                cond.wait()
             epoch = st["epoch"]
             pending = []
             if requested in ("", "0"):
