@@ -48,6 +48,13 @@ let package = Package(
         // Pure values shared by every component and the wire between them.
         .target(name: "AeolusModel", dependencies: [.product(name: "Yams", package: "Yams")]),
 
+        // The Kubernetes API over libcurl: kubeconfig / in-cluster configuration, list+watch informer, status patches.
+        .target(name: "KubeKit", dependencies: [
+            "CurlKit", "AeolusModel",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+
         // Templates to verified objects: clang, a content-addressed cache, the static verifier.
         .target(name: "Compiler", dependencies: [
             "AeolusModel", "BPFKit", "ProcessKit", .product(name: "Crypto", package: "swift-crypto"),
@@ -55,7 +62,7 @@ let package = Package(
 
         // The dictator (AHD): git source, desired state, planner, agent API, status writer, reactions.
         .target(name: "Dictator", dependencies: [
-            "AeolusModel", "GitKit", "Compiler", "RemoteWrite", "CurlKit", "ReactionEngine",
+            "AeolusModel", "GitKit", "Compiler", "RemoteWrite", "CurlKit", "KubeKit", "ReactionEngine",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -92,7 +99,7 @@ let package = Package(
 
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
-            "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Agent", "Collector", "Dictator", "Demo",
+            "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Agent", "Collector", "Dictator", "Demo", "KubeKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,12 +112,14 @@ let package = Package(
             "RemoteWrite", "CurlKit", "AeolusTesting",
         ]),
 
-        // Test support, shipped as a library: temp git repos, git daemon, network-namespace pods.
+        // Test support, shipped as a library: temp git repos, git daemon, network-namespace pods, a fake
+        // Kubernetes API server.
         .target(name: "AeolusTesting", dependencies: ["ProcessKit"]),
 
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "AeolusTesting"]),
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "AeolusTesting"], exclude: ["Programs"]),
         .testTarget(name: "CurlKitTests", dependencies: ["CurlKit", "AeolusTesting"]),
+        .testTarget(name: "KubeKitTests", dependencies: ["KubeKit", "CurlKit", "AeolusTesting"]),
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"]),
         .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),

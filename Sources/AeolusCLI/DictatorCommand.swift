@@ -3,6 +3,7 @@ import ArgumentParser
 import Dictator
 import Foundation
 import GitKit
+import KubeKit
 import Logging
 
 /// `aeolus dictator`: the GitOps reconciler (AHD).
@@ -12,7 +13,8 @@ struct DictatorCommand: AsyncParsableCommand {
         discussion: """
         Watches --branch of --repo (every --poll, and at once on POST /hooks/git), checks and compiles each \
         revision, plans probes for the registered agents and serves them the agent API. Status is committed \
-        to --status-branch, never to --branch.
+        to --status-branch, never to --branch. With --kubernetes, ProbePolicy custom resources watched on the \
+        Kubernetes API join the policies of git (in-cluster service account, or --kubeconfig).
         """)
 
     @Option(help: "The config repository URL (https://, ssh://, git://, file://).")
@@ -66,6 +68,15 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("known-hosts"), help: "ssh: known_hosts file the server's key must be in.")
     var knownHosts: String?
 
+    @Flag(help: "Also take ProbePolicy custom resources from the Kubernetes API (list + watch).")
+    var kubernetes = false
+
+    @Option(help: "With --kubernetes: a kubeconfig file (its current context); default: the pod's service account.")
+    var kubeconfig: String?
+
+    @Option(name: .customLong("kube-namespace"), help: "With --kubernetes: watch ProbePolicies in this namespace only (default: all).")
+    var kubeNamespace: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -79,6 +90,9 @@ struct DictatorCommand: AsyncParsableCommand {
         if gitPasswordFile != nil && gitUsername == nil { throw ValidationError("--git-password-file needs --git-username") }
         if [gitTokenFile != nil, gitPasswordFile != nil, sshKey != nil].filter({ $0 }).count > 1 {
             throw ValidationError("give one of --git-token-file, --git-password-file, --ssh-key")
+        }
+        if !kubernetes && (kubeconfig != nil || kubeNamespace != nil) {
+            throw ValidationError("--kubeconfig and --kube-namespace need --kubernetes")
         }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
     }
@@ -105,6 +119,10 @@ struct DictatorCommand: AsyncParsableCommand {
         configuration.webhookSecret = try webhookSecretFile.map(Self.secret)
         let dictator: Dictator
         do {
+            if kubernetes {
+                configuration.kubernetes = try kubeconfig.map { try KubeConfig.load(kubeconfig: $0) } ?? KubeConfig.inCluster()
+                configuration.kubeNamespace = kubeNamespace
+            }
             dictator = try await Dictator(configuration: configuration, logger: logger)
         } catch {
             FileHandleStandardError.write("aeolus dictator: \(error)\n")

@@ -11,8 +11,7 @@ public final class HTTPTestServer: Sendable {
     /// `scheme://127.0.0.1:port`.
     public var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
-    private let process: Process
-    private let stdin: FileHandle
+    private let process: PythonServerProcess
 
     /// Starts a plain HTTP server, waiting on a thread of its own (not Swift's cooperative pool,
     /// which has one thread per core and which many parallel tests would otherwise block).
@@ -42,51 +41,12 @@ public final class HTTPTestServer: Sendable {
 
     private init(arguments: [String], scheme: String) throws {
         self.scheme = scheme
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", "-c", Self.script] + arguments
-        let stdinPipe = Pipe(), stdoutPipe = Pipe()
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("http-test-server-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        process.standardInput = stdinPipe
-        process.standardOutput = stdoutPipe
-        process.standardError = try FileHandle(forWritingTo: log)
-        try ChildProcess.launch(process)
-        self.process = process
-        self.stdin = stdinPipe.fileHandleForWriting
-
-        // The first line is "PORT <n>", printed once the socket listens.
-        let line = Self.readLine(stdoutPipe.fileHandleForReading, timeout: 10)
-        guard let line, line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
-            process.terminate()
-            process.waitUntilExit()
-            let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            throw HTTPTestServerError(message: "python3 test server did not start (first line \(line.debugDescription)): \(stderr)")
-        }
-        self.port = port
-    }
-
-    deinit {
-        try? stdin.close()
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        process = try PythonServerProcess(script: Self.script, arguments: arguments, name: "http-test-server")
+        port = process.port
     }
 
     /// An absolute URL for `path` (which starts with `/`).
     public func url(_ path: String) -> String { baseURL + path }
-
-    private static func readLine(_ handle: FileHandle, timeout seconds: Int32) -> String? {
-        var bytes: [UInt8] = []
-        var fds = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
-        while !bytes.contains(UInt8(ascii: "\n")) {
-            guard poll(&fds, 1, seconds * 1000) == 1 else { return nil }
-            var byte: UInt8 = 0
-            guard read(handle.fileDescriptor, &byte, 1) == 1 else { break }
-            bytes.append(byte)
-        }
-        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
 }
 
 /// Runs blocking fixture work (process start-up, waiting for a port) on a new thread.

@@ -59,11 +59,21 @@ public struct DesiredState: Sendable, Hashable {
         return changed
     }
 
-    /// The probe id of a policy: `policy/<namespace>/<name>` (namespace `default` when unset);
-    /// a reaction's follow-up probe is `reaction/<id>`.
+    /// The probe id of a policy: `policy/<namespace>/<name>` for git (namespace `default` when
+    /// unset); `crd/<namespace>/<name>` for a ProbePolicy custom resource, so that a resource and a
+    /// git file of the same name are two probes; a reaction's follow-up probe is `reaction/<id>`.
     public static func probeID(of policy: ProbePolicy, source: String = "git") -> String {
-        source == ReactionBook.source ? "reaction/\(policy.metadata.name)"
-            : "policy/\(policy.metadata.namespace ?? "default")/\(policy.metadata.name)"
+        switch source {
+        case ReactionBook.source: return "reaction/\(policy.metadata.name)"
+        case KubeSource.source: return "crd/\(policy.metadata.namespace ?? "default")/\(policy.metadata.name)"
+        default: return "policy/\(policy.metadata.namespace ?? "default")/\(policy.metadata.name)"
+        }
+    }
+
+    /// The key of a policy's problems in the status: the policy key for git and reactions, the
+    /// probe id for custom resources (which may share a git policy's namespace and name).
+    public static func problemKey(of policy: ProbePolicy, source: String) -> String {
+        source == KubeSource.source ? probeID(of: policy, source: source) : policy.key
     }
 
     /// Resolves policies against the compiled templates: every policy that is not suspended, whose
@@ -77,12 +87,12 @@ public struct DesiredState: Sendable, Hashable {
             let policy = sourced.policy
             guard !policy.spec.suspend else { continue }
             guard let object = templates[policy.spec.template] else {
-                problems[policy.key] = "template \"\(policy.spec.template)\" has no compiled object"
+                problems[problemKey(of: policy, source: sourced.source)] = "template \"\(policy.spec.template)\" has no compiled object"
                 continue
             }
             switch object.template.loadSettings(parameters: policy.spec.parameters) {
             case .failure(let failure):
-                problems[policy.key] = "parameters of template \"\(policy.spec.template)\": \(failure.description)"
+                problems[problemKey(of: policy, source: sourced.source)] = "parameters of template \"\(policy.spec.template)\": \(failure.description)"
             case .success(let load):
                 let assignment = ProbeAssignment(
                     id: probeID(of: policy, source: sourced.source), template: object.template.name, digest: object.digest,

@@ -3,6 +3,7 @@ import Compiler
 import Foundation
 import GitKit
 import Hummingbird
+import KubeKit
 import Logging
 import ServiceLifecycle
 
@@ -30,6 +31,10 @@ public struct DictatorConfiguration: Sendable {
     public var webhookSecret: String?
     /// The compiled-object cache folder (nil: `<workdir>/objects`).
     public var cacheDirectory: String?
+    /// The Kubernetes API to watch ProbePolicy resources on; nil: git is the only policy source.
+    public var kubernetes: KubeConfig?
+    /// The namespace whose ProbePolicies are watched; nil: every namespace.
+    public var kubeNamespace: String?
 
     /// A configuration with defaults.
     public init(remote: GitRemote, workdir: String) {
@@ -49,6 +54,8 @@ public struct Dictator: Sendable {
     public let gitSource: GitSource
     /// The status writer.
     public let statusWriter: StatusWriter
+    /// The ProbePolicy custom-resource source, when a Kubernetes API is configured.
+    public let kubeSource: KubeSource?
     private let logger: Logger
 
     /// Prepares a dictator: clones (or opens) the repository under the workdir. Throws when the
@@ -65,6 +72,11 @@ public struct Dictator: Sendable {
         gitSource = GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
                               pollInterval: configuration.pollInterval,
                               lastGoodFile: configuration.workdir + "/last-good.json", logger: logger)
+        if let kubernetes = configuration.kubernetes {
+            kubeSource = KubeSource(config: kubernetes, namespace: configuration.kubeNamespace, state: state, logger: logger)
+        } else {
+            kubeSource = nil
+        }
         statusWriter = try StatusWriter(remote: configuration.remote, repository: repository, state: state,
                                         interval: configuration.statusInterval, logger: logger)
         // What the last status commit knew of the nodes stands until their agents report again.
@@ -98,7 +110,7 @@ public struct Dictator: Sendable {
     /// Every service, in start order; graceful shutdown runs in reverse: watches close first,
     /// then the last status is written, then the server stops.
     public func services(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        [application(onRunning: onRunning), gitSource, statusWriter,
+        [application(onRunning: onRunning), gitSource] + (kubeSource.map { [$0] } ?? []) + [statusWriter,
          Housekeeping(state: state, heartbeat: configuration.heartbeat, lostAfter: configuration.lostAfter),
          ReactionClock(state: state)]
     }

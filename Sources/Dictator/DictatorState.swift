@@ -29,6 +29,8 @@ public actor DictatorState {
     private let registrationsFile: String?
     private var nodes: [String: NodeRecord] = [:]
     private var policiesBySource: [String: [ProbePolicy]] = [:]
+    /// Problems a source found in its own input (a custom resource that does not decode).
+    private var problemsBySource: [String: [String: String]] = [:]
     private var templates: [String: TemplateObject] = [:]
     private var objects: [String: [UInt8]] = [:]
     private var conditions: [String: TemplateCondition] = [:]
@@ -90,9 +92,11 @@ public actor DictatorState {
         rebuildDesired()
     }
 
-    /// Replaces the policies of one source (git, custom resources, reactions).
-    public func setPolicies(_ policies: [ProbePolicy], source: String) {
+    /// Replaces the policies of one source (git, custom resources, reactions) and the problems it
+    /// found in the inputs it skipped (key → message, shown beside the policy problems).
+    public func setPolicies(_ policies: [ProbePolicy], source: String, problems: [String: String] = [:]) {
         policiesBySource[source] = policies
+        problemsBySource[source] = problems
         rebuildDesired()
     }
 
@@ -101,7 +105,7 @@ public actor DictatorState {
             policiesBySource[source]!.map { SourcedPolicy(policy: $0, source: source) }
         }
         let (state, problems) = DesiredState.resolve(policies: sourced, templates: templates)
-        policyProblems = problems
+        policyProblems = problemsBySource.values.reduce(problems) { $0.merging($1) { first, _ in first } }
         let changed = state.changedIDs(comparedTo: desired)
         desired = state
         if !changed.isEmpty { replan(nodes: Set(nodes.keys), changedProbes: changed) }

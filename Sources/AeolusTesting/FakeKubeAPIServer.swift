@@ -1,0 +1,177 @@
+import Foundation
+
+/// A fake Kubernetes API server for tests (no real one can run here), serving one custom
+/// resource (by default Aeolus' ProbePolicy) faithfully to the protocol: list with
+/// resourceVersion, watch from a resourceVersion with bookmarks and 410 for a compacted one, the
+/// status subresource, bearer-token auth, optional TLS (see `FakeKubeAPIServer.script`). Tests
+/// change objects through this API (or over HTTP, as any client would) and can compact the
+/// history, rotate tokens, simulate an outage and read the request log. A Python 3 process on
+/// 127.0.0.1, on a port the kernel picks (or a given one); stopped on deinit.
+public final class FakeKubeAPIServer: Sendable {
+    /// The port (127.0.0.1).
+    public let port: Int
+    /// `http` or `https`.
+    public let scheme: String
+    /// `scheme://127.0.0.1:port`: a kubeconfig's `server`.
+    public var url: String { "\(scheme)://127.0.0.1:\(port)" }
+    /// A bearer token the server accepts (until `setTokens` replaces the accepted set).
+    public let token: String
+    /// The resource: group, version, plural, kind.
+    public let group: String, version: String, plural: String, kind: String
+    private let process: PythonServerProcess
+
+    /// One request the server received.
+    public struct Request: Sendable, Hashable {
+        /// GET, POST, ...
+        public var method: String
+        /// The path, without the query.
+        public var path: String
+        /// The query parameters.
+        public var query: [String: String]
+        /// The Content-Type header ("" when absent).
+        public var contentType: String
+        /// The Authorization header ("" when absent).
+        public var authorization: String
+    }
+
+    /// Starts a server (blocking the calling thread until it listens): plain HTTP, or HTTPS with
+    /// `tls.server` (then clients with a certificate signed by `tls.ca` are authenticated too).
+    /// Bookmarks go out every `bookmarkInterval` seconds (a real server: about a minute).
+    public init(tls: HTTPTestServerCertificates? = nil, bookmarkInterval: Double = 1, port: Int = 0,
+                group: String = "aeolus.io", version: String = "v1alpha1", plural: String = "probepolicies",
+                kind: String = "ProbePolicy") throws {
+        token = "fake-\(UUID().uuidString)"
+        (self.group, self.version, self.plural, self.kind) = (group, version, plural, kind)
+        var arguments = ["--group", group, "--version", version, "--plural", plural, "--kind", kind,
+                         "--admin-token", "admin-\(UUID().uuidString)", "--tokens", token,
+                         "--bookmark-interval", String(bookmarkInterval), "--port", String(port)]
+        if let tls {
+            arguments += ["--cert", tls.serverCertificate, "--key", tls.serverKey, "--client-ca", tls.caCertificate]
+        }
+        scheme = tls == nil ? "http" : "https"
+        process = try PythonServerProcess(script: Self.script, arguments: arguments, name: "fake-kube-apiserver")
+        self.port = process.port
+    }
+
+    /// Starts a server on a thread of its own (see `init`).
+    public static func start(tls: HTTPTestServerCertificates? = nil, bookmarkInterval: Double = 1) async throws -> FakeKubeAPIServer {
+        try await offThePool { try FakeKubeAPIServer(tls: tls, bookmarkInterval: bookmarkInterval) }
+    }
+
+    // MARK: objects
+
+    /// Creates `object` in `namespace` (server-set metadata added); returns it as stored.
+    @discardableResult
+    public func create(namespace: String, _ object: [String: Any]) throws -> [String: Any] {
+        try run(["op": "create", "namespace": namespace, "object": object]) as? [String: Any] ?? [:]
+    }
+
+    /// Replaces the spec, labels and annotations of an object (as `PUT`); returns it as stored.
+    @discardableResult
+    public func update(namespace: String, name: String, _ object: [String: Any]) throws -> [String: Any] {
+        try run(["op": "update", "namespace": namespace, "name": name, "object": object]) as? [String: Any] ?? [:]
+    }
+
+    /// Deletes an object.
+    public func delete(namespace: String, name: String) throws {
+        _ = try run(["op": "delete", "namespace": namespace, "name": name])
+    }
+
+    /// An object as stored; nil when absent.
+    public func get(namespace: String, name: String) throws -> [String: Any]? {
+        do {
+            return try run(["op": "get", "namespace": namespace, "name": name]) as? [String: Any]
+        } catch let error as FakeKubeAPIError where error.code == 404 {
+            return nil
+        }
+    }
+
+    /// The current resourceVersion of the collection.
+    public func resourceVersion() throws -> String {
+        (try run(["op": "list"]) as? [String: Any])?["resourceVersion"] as? String ?? ""
+    }
+
+    // MARK: control
+
+    /// Forgets the history of events: a watch from any earlier resourceVersion gets 410 Expired.
+    public func compact() throws { _ = try run(["op": "compact"]) }
+
+    /// Replaces the accepted bearer tokens (token rotation; the admin token stays).
+    public func setTokens(_ tokens: [String]) throws { _ = try run(["op": "tokens", "tokens": tokens]) }
+
+    /// While `down`, every request and open watch is dropped without an answer (an unreachable server).
+    public func setOutage(_ down: Bool) throws { _ = try run(["op": "outage", "down": down]) }
+
+    /// While `held`, a new watch waits before it reads its resourceVersion (so a test can change
+    /// and compact the history between a client's watches).
+    public func holdWatches(_ held: Bool) throws { _ = try run(["op": "hold-watches", "hold": held]) }
+
+    /// Ends every open watch cleanly (as an API server does at its timeout or on restart).
+    public func closeWatches() throws { _ = try run(["op": "close-watches"]) }
+
+    /// Every request received so far, in order.
+    public func requests() throws -> [Request] {
+        let list = (try run(["op": "requests"]) as? [String: Any])?["requests"] as? [[String: Any]] ?? []
+        return list.map {
+            Request(method: $0["method"] as? String ?? "", path: $0["path"] as? String ?? "",
+                    query: $0["query"] as? [String: String] ?? [:], contentType: $0["contentType"] as? String ?? "",
+                    authorization: $0["authorization"] as? String ?? "")
+        }
+    }
+
+    /// Writes a kubeconfig for this server (context `fake`, the token, the CA when TLS) to `path`.
+    public func writeKubeconfig(to path: String, namespace: String? = nil, caFile: String? = nil) throws {
+        var text = """
+        apiVersion: v1
+        kind: Config
+        current-context: fake
+        clusters:
+        - name: fake
+          cluster:
+            server: \(url)
+
+        """
+        if let caFile { text += "    certificate-authority: \(caFile)\n" }
+        text += """
+        users:
+        - name: fake
+          user:
+            token: \(token)
+        contexts:
+        - name: fake
+          context:
+            cluster: fake
+            user: fake
+
+        """
+        if let namespace { text += "    namespace: \(namespace)\n" }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// A ProbePolicy object (`metadata` name, `spec` template, parameters, node labels, suspend).
+    public static func probePolicy(name: String, template: String, parameters: [String: Any] = [:],
+                                   nodeLabels: [String: String] = [:], suspend: Bool = false) -> [String: Any] {
+        ["apiVersion": "aeolus.io/v1alpha1", "kind": "ProbePolicy", "metadata": ["name": name],
+         "spec": ["template": template, "parameters": parameters, "selector": ["nodes": ["matchLabels": nodeLabels]],
+                  "suspend": suspend] as [String: Any]]
+    }
+
+    private func run(_ command: [String: Any]) throws -> Any? {
+        let line = String(decoding: try JSONSerialization.data(withJSONObject: command), as: UTF8.self)
+        let answer = try JSONSerialization.jsonObject(with: Data(try process.command(line).utf8)) as? [String: Any] ?? [:]
+        if let error = answer["error"] as? [String: Any] {
+            throw FakeKubeAPIError(code: error["code"] as? Int ?? 0, message: error["message"] as? String ?? "\(error)")
+        }
+        return answer["ok"]
+    }
+}
+
+/// The fake API server refused a command (the Status it would send a client).
+public struct FakeKubeAPIError: Error, CustomStringConvertible {
+    /// The HTTP code (404, 409, ...).
+    public let code: Int
+    /// The Status message.
+    public let message: String
+    /// The error as one line.
+    public var description: String { "\(code): \(message)" }
+}

@@ -1,0 +1,61 @@
+import AeolusModel
+import Foundation
+
+/// A resource collection of the API: group, version and plural name, optionally one namespace.
+public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
+    /// The API group; empty for the core group (`/api/v1`).
+    public var group: String
+    /// The version (`v1`, `v1alpha1`).
+    public var version: String
+    /// The plural resource name (`probepolicies`).
+    public var plural: String
+    /// One namespace; nil for every namespace (or a cluster-scoped resource).
+    public var namespace: String?
+
+    /// Describes a collection.
+    public init(group: String, version: String, plural: String, namespace: String? = nil) {
+        self.group = group
+        self.version = version
+        self.plural = plural
+        self.namespace = namespace
+    }
+
+    /// Aeolus' ProbePolicy custom resource (`manifests/crd-probepolicy.yaml`).
+    public static func probePolicies(namespace: String? = nil) -> KubeResource {
+        let parts = AeolusAPI.version.split(separator: "/")
+        return KubeResource(group: String(parts[0]), version: String(parts[1]), plural: "probepolicies", namespace: namespace)
+    }
+
+    /// The same collection in `namespace`.
+    public func inNamespace(_ namespace: String?) -> KubeResource {
+        var copy = self
+        copy.namespace = namespace
+        return copy
+    }
+
+    /// `/apis/<group>/<version>` or `/api/v1`.
+    var groupVersionPath: String { group.isEmpty ? "/api/\(version)" : "/apis/\(group)/\(version)" }
+
+    /// The collection's path: `/apis/g/v[/namespaces/ns]/plural`.
+    public var collectionPath: String {
+        groupVersionPath + (namespace.map { "/namespaces/\(KubeResource.escape($0))" } ?? "") + "/\(plural)"
+    }
+
+    /// The path of one object (`namespace` overrides the collection's).
+    public func objectPath(name: String, namespace: String? = nil) -> String {
+        inNamespace(namespace ?? self.namespace).collectionPath + "/\(KubeResource.escape(name))"
+    }
+
+    /// `plural.group/version` for messages.
+    public var description: String {
+        "\(plural)\(group.isEmpty ? "" : ".\(group)")/\(version)" + (namespace.map { " in namespace \($0)" } ?? "")
+    }
+
+    /// Percent-encodes a path segment or query value (names are DNS labels, but a resourceVersion
+    /// is opaque).
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
