@@ -84,7 +84,7 @@ public final class GitSource: DesiredSource, Sendable {
 
     /// Fetches and reconciles until graceful shutdown.
     public func run() async throws {
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             while !(await wakeup.isStopped) {
                 await pollOnce()
                 await wakeup.wait(upTo: pollInterval)

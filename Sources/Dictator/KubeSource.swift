@@ -38,7 +38,7 @@ public final class KubeSource: DesiredSource, Sendable {
     /// Lists, watches and writes statuses until graceful shutdown.
     public func run() async throws {
         logger.info("watching ProbePolicy resources", metadata: ["server": "\(client.config.server)", "resource": "\(resource)"])
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.informer.run { await self.apply($0) } }
                 group.addTask { await self.writeStatuses() }
