@@ -166,3 +166,13 @@ public struct ProbeState: Sendable, Hashable, Codable {
         self.attached = attached
     }
 }
+
+extension ProbeState {
+    /// The probe without its run-time statistics, which change whenever it runs: what to compare
+    /// to tell whether the probe itself changed.
+    public var withoutStats: ProbeState {
+        var probe = self
+        probe.stats = nil
+        return probe
+    }
+}

@@ -115,8 +115,10 @@ public enum AgentService {
     }
 }
 
-/// Reports the agent's actual state to the dictator: at once when it changes, and every 10 s
-/// anyway, so that the dictator can tell a live agent from a lost one.
+/// Reports the agent's actual state to the dictator: at once when a probe changes (its state,
+/// attachments, maps; run-time statistics alone do not count), and every 10 s anyway, with fresh
+/// statistics, so that the dictator can tell a live agent from a lost one. A node whose probes run
+/// all the time would otherwise report on every pass.
 struct StateReporter: Service {
     let agent: Agent
     let client: DictatorClient
@@ -127,7 +129,7 @@ struct StateReporter: Service {
         var lastSent = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if let state = agent.state {
-                let changed = last.map { $0.probes != state.probes } ?? true
+                let changed = last.map { $0.probes.map(\.withoutStats) != state.probes.map(\.withoutStats) } ?? true
                 if changed || ContinuousClock.now - lastSent > .seconds(10) {
                     do {
                         try await client.report(state)

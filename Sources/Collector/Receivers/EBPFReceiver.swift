@@ -172,11 +172,7 @@ public final class ProbeMapReader: @unchecked Sendable {
             throw CollectorError.badProbeState(path: statePath, message: "\(error)")
         }
         modified = info.st_mtim
-        let live = state.probes.filter { $0.state == .live }.map { probe -> ProbeState in
-            var probe = probe
-            probe.stats = nil
-            return probe
-        }
+        let live = state.probes.filter { $0.state == .live }.map(\.withoutStats)
         guard live != applied else { return }
         applied = live
         warned = []
