@@ -3,8 +3,11 @@ import CGit2
 /// Process-wide libgit2 state: initialisation (once, lazily) and global options.
 public enum GitLibrary {
     /// Runs `git_libgit2_init` the first time it is read (Swift initialises globals once, atomically).
+    /// Registers the TCP stream of `shim.h` (TCP_NODELAY, TCP_QUICKACK after every read), so that
+    /// git's small pkt-line writes never wait for a delayed ACK.
     private static let initialized: Bool = {
         git_libgit2_init()
+        _ = aeolus_git_register_socket_stream()
         return true
     }()
 

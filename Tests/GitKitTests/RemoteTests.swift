@@ -65,6 +65,24 @@ struct RemoteTests {
         #expect(try clone.snapshot(at: "refs/remotes/origin/main").text(at: "policies/new.yaml") == "kind: ProbePolicy\n")
     }
 
+    /// With more than 20 commits of history libgit2 negotiates in several rounds (20 haves a
+    /// round); the fetch still lands the new tip (through the TCP stream GitKit registers).
+    @Test func fetchAfterALongHistoryNegotiatesInRounds() async throws {
+        let upstream = try Upstream()
+        defer { upstream.close() }
+        let work = upstream.path("human")
+        try Git.run(["clone", "--quiet", upstream.bare, work])
+        for index in 0..<30 {
+            _ = try Git.commit(in: work, files: ["history/\(index).txt": "\(index)\n"], message: "history \(index)")
+        }
+        try Git.run(["-C", work, "push", "--quiet", "origin", "main"])
+        let clone = try await Repository.clone(url: upstream.gitURL, to: upstream.path("dictator"), bare: true)
+        let newer = try Git.commit(in: work, files: ["policies/new.yaml": "kind: ProbePolicy\n"], message: "add policy")
+        try Git.run(["-C", work, "push", "--quiet", "origin", "main"])
+        try await clone.fetch()
+        #expect(try clone.resolve("refs/remotes/origin/main").hex == newer)
+    }
+
     @Test func fetchWithExplicitRefspec() throws {
         let upstream = try Upstream()
         defer { upstream.close() }
