@@ -100,12 +100,16 @@ struct WatchReader {
     }
 
     @Test func silentAgentsAreMarkedLost() async throws {
-        let server = try await LiveServer(heartbeat: .milliseconds(50), lostAfter: .milliseconds(300))
+        // Lost after 1 s of silence: long enough that the report below is never older than that
+        // by the time it is checked, even on a loaded machine.
+        let server = try await LiveServer(heartbeat: .milliseconds(50), lostAfter: .seconds(1))
         await server.state.apply(Sample.outcome(revision: "r1", templates: [Sample.object("t")], policies: []))
         #expect(try await server.send(.post, AgentAPI.agents, json: Self.registration).status == 200)
-        try await Task.sleep(for: .milliseconds(800))
-        let status = try NodeProbeState.makeDecoder().decode(DictatorStatus.self, from: Data(try await server.get("/api/v1/status").body))
-        #expect(status.lostNodes == ["n1"])
+        let lost = try await EndToEnd.eventually(60) {
+            let status = try NodeProbeState.makeDecoder().decode(DictatorStatus.self, from: Data(try await server.get("/api/v1/status").body))
+            return status.lostNodes == ["n1"]
+        }
+        #expect(lost, "a silent agent is marked lost")
         _ = try await server.send(.put, AgentAPI.state(node: "n1"), json: NodeProbeState(node: "n1"))
         #expect(await server.state.isLost(node: "n1") == false)
         await server.stop()
