@@ -32,8 +32,9 @@ public struct GitRemote: Sendable {
         self.credentials = credentials
     }
 
-    /// The refspec fetching every branch into `refs/remotes/origin/*`.
-    static let refspecs = ["+refs/heads/*:refs/remotes/origin/*"]
+    /// The refspec fetching only `branch` into its remote-tracking reference: the dictator reads
+    /// the watched branch and writes the status branch, never the feature branches people push.
+    static func refspecs(_ branch: String) -> [String] { ["+refs/heads/\(branch):\(tracking(branch))"] }
 
     /// The remote-tracking reference of `branch`.
     static func tracking(_ branch: String) -> String { "refs/remotes/origin/\(branch)" }
@@ -105,7 +106,7 @@ public final class GitSource: DesiredSource, Sendable {
         let webhook = triggered.withLock { instant in defer { instant = nil }; return instant }
         var stages = Stages(start: start)
         do {
-            try await repository.fetch(refspecs: GitRemote.refspecs, credentials: remote.credentials)
+            try await repository.fetch(refspecs: GitRemote.refspecs(remote.branch), credentials: remote.credentials)
         } catch {
             await state.recordFetchError()
             logger.error("fetch failed", metadata: ["url": "\(remote.url)", "error": "\(error)"])

@@ -109,7 +109,7 @@ public final class StatusWriter: Service, Sendable {
         let files = try status.files()
         let reactions = await state.unwrittenReactions()
         if reactions.isEmpty, lastWritten.withLock({ $0 == files }) { return nil }
-        try await repository.fetch(refspecs: GitRemote.refspecs, credentials: remote.credentials)
+        try await repository.fetch(refspecs: GitRemote.refspecs(remote.statusBranch), credentials: remote.credentials)
         let parent = try? repository.resolve(GitRemote.tracking(remote.statusBranch))
         var fileChanges: [String: FileChange] = files.mapValues { .write($0) }
         if let parent {
