@@ -35,7 +35,7 @@ public struct DictatorConfiguration: Sendable {
     public var kubernetes: KubeConfig?
     /// The namespace whose ProbePolicies are watched; nil: every namespace.
     public var kubeNamespace: String?
-    /// Leader election on a Lease of `kubernetes`; nil: this dictator always leads. A stand-by
+    /// Leader election on a Lease of `kubernetes` (ignored without it); nil: this dictator always leads. A stand-by
     /// serves /healthz, /metrics and status but neither reconciles nor writes until it leads.
     public var leaderElection: LeaderElectionConfiguration?
 
