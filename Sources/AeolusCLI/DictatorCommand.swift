@@ -14,7 +14,9 @@ struct DictatorCommand: AsyncParsableCommand {
         Watches --branch of --repo (every --poll, and at once on POST /hooks/git), checks and compiles each \
         revision, plans probes for the registered agents and serves them the agent API. Status is committed \
         to --status-branch, never to --branch. With --kubernetes, ProbePolicy custom resources watched on the \
-        Kubernetes API join the policies of git (in-cluster service account, or --kubeconfig).
+        Kubernetes API join the policies of git (in-cluster service account, or --kubeconfig). With \
+        --leader-elect, replicas compete for a coordination.k8s.io Lease: the holder reconciles, the others \
+        serve /healthz, /metrics and status and stand by; a leader that loses the Lease exits (code 1).
         """)
 
     @Option(help: "The config repository URL (https://, ssh://, git://, file://).")
@@ -77,6 +79,15 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("kube-namespace"), help: "With --kubernetes: watch ProbePolicies in this namespace only (default: all).")
     var kubeNamespace: String?
 
+    @Flag(name: .customLong("leader-elect"), help: "With --kubernetes: run as one of several replicas; only the holder of a coordination.k8s.io Lease reconciles, the others stand by.")
+    var leaderElect = false
+
+    @Option(name: .customLong("leader-election-namespace"), help: "With --leader-elect: the Lease's namespace (default: the pod's namespace, or the kubeconfig context's).")
+    var leaderElectionNamespace: String?
+
+    @Option(name: .customLong("leader-election-id"), help: "With --leader-elect: the Lease's name.")
+    var leaderElectionID: String = "aeolus-dictator"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -94,6 +105,8 @@ struct DictatorCommand: AsyncParsableCommand {
         if !kubernetes && (kubeconfig != nil || kubeNamespace != nil) {
             throw ValidationError("--kubeconfig and --kube-namespace need --kubernetes")
         }
+        if leaderElect && !kubernetes { throw ValidationError("--leader-elect needs --kubernetes (the Lease lives on its API)") }
+        if !leaderElect && leaderElectionNamespace != nil { throw ValidationError("--leader-election-namespace needs --leader-elect") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
@@ -122,14 +135,26 @@ struct DictatorCommand: AsyncParsableCommand {
             if kubernetes {
                 configuration.kubernetes = try kubeconfig.map { try KubeConfig.load(kubeconfig: $0) } ?? KubeConfig.inCluster()
                 configuration.kubeNamespace = kubeNamespace
+                if leaderElect, let kube = configuration.kubernetes {
+                    guard let namespace = leaderElectionNamespace ?? kube.namespace else {
+                        throw ValidationError("--leader-election-namespace is needed: the configuration names no namespace")
+                    }
+                    configuration.leaderElection = LeaderElectionConfiguration(
+                        namespace: namespace, name: leaderElectionID, identity: LeaderElectionConfiguration.defaultIdentity())
+                }
             }
             dictator = try await Dictator(configuration: configuration, logger: logger)
         } catch {
             FileHandleStandardError.write("aeolus dictator: \(error)\n")
             throw ExitCode(1)
         }
-        try await dictator.run { port in
-            logger.notice("listening", metadata: ["address": "\(host):\(port)", "repo": "\(repo)", "branch": "\(branch)"])
+        do {
+            try await dictator.run { port in
+                logger.notice("listening", metadata: ["address": "\(host):\(port)", "repo": "\(repo)", "branch": "\(branch)"])
+            }
+        } catch let error as LeadershipLost {
+            FileHandleStandardError.write("aeolus dictator: \(error)\n")
+            throw ExitCode(1)
         }
     }
 

@@ -91,6 +91,21 @@ public final class FakeKubeAPIServer: Sendable {
         (try run(["op": "list"]) as? [String: Any])?["resourceVersion"] as? String ?? ""
     }
 
+    /// A Lease as stored; nil when absent.
+    public func lease(namespace: String, name: String) throws -> [String: Any]? {
+        do {
+            return try run(["op": "lease-get", "namespace": namespace, "name": name]) as? [String: Any]
+        } catch let error as FakeKubeAPIError where error.code == 404 {
+            return nil
+        }
+    }
+
+    /// Sets a Lease's spec, whatever its resourceVersion (created when absent); returns it as stored.
+    @discardableResult
+    public func setLease(namespace: String, name: String, spec: [String: Any]) throws -> [String: Any] {
+        try run(["op": "lease-put", "namespace": namespace, "name": name, "spec": spec]) as? [String: Any] ?? [:]
+    }
+
     // MARK: control
 
     /// Forgets the history of events: a watch from any earlier resourceVersion gets 410 Expired.

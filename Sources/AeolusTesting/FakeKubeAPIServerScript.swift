@@ -13,10 +13,12 @@ extension FakeKubeAPIServer {
     ///   resourceVersion), `PATCH` with `application/merge-patch+json` (415 for any other type) of
     ///   the object or of its `/status` subresource (the status is written only there; the
     ///   generation grows when the spec changes);
+    /// - `coordination.k8s.io/v1` Leases (leader election): `GET`, `POST` (409 AlreadyExists) and
+    ///   `PUT` (409 Conflict on a stale resourceVersion) of one Lease; no list or watch;
     /// - bearer tokens (`--tokens`, plus `--admin-token`) or, over TLS with `--client-ca`, a client
     ///   certificate; anything else gets a 401 Status.
     /// Test control, one JSON command per stdin line (answer: one line `{"ok": ...}` or
-    /// `{"error": Status}`): create, update, delete, get, list, compact, tokens, outage (every
+    /// `{"error": Status}`): create, update, delete, get, list, lease-get, lease-put, compact, tokens, outage (every
     /// request and open watch is dropped without an answer), hold-watches (new watches wait before
     /// they start), close-watches, requests (the log).
     static let script = #"""
@@ -30,9 +32,10 @@ GROUP, VERSION, PLURAL, KIND = args["--group"], args["--version"], args["--plura
 ADMIN = args["--admin-token"]
 BOOKMARK_INTERVAL = float(args.get("--bookmark-interval", "1"))
 API = "/apis/%s/%s" % (GROUP, VERSION)
+LEASE_API = "/apis/coordination.k8s.io/v1"
 
 cond = threading.Condition()
-st = {"rv": 1, "compacted": 1, "objects": {}, "events": [], "tokens": set(args.get("--tokens", "").split(",")) - {""},
+st = {"rv": 1, "compacted": 1, "objects": {}, "leases": {}, "events": [], "tokens": set(args.get("--tokens", "").split(",")) - {""},
       "down": False, "hold": False, "epoch": 0, "requests": []}
 
 class Fail(Exception):
@@ -141,6 +144,44 @@ def delete(ns, name):
         del st["objects"][(ns, name)]
         return record("DELETED", copy.deepcopy(obj))
 
+def lease_existing(ns, name):
+    obj = st["leases"].get((ns, name))
+    if obj is None:
+        raise Fail(404, "NotFound", 'leases.coordination.k8s.io "%s" not found' % name)
+    return obj
+
+def lease_stamp(obj):
+    # Leases share the resourceVersion counter (etcd's revision) but no ProbePolicy watch sees them.
+    st["rv"] += 1
+    obj["metadata"]["resourceVersion"] = str(st["rv"])
+    return copy.deepcopy(obj)
+
+def lease_create(ns, obj):
+    with cond:
+        meta = obj.setdefault("metadata", {})
+        name = meta.get("name")
+        if not name:
+            raise Fail(422, "Invalid", "metadata.name: Required value")
+        if (ns, name) in st["leases"]:
+            raise Fail(409, "AlreadyExists", 'leases.coordination.k8s.io "%s" already exists' % name)
+        obj["apiVersion"], obj["kind"] = "coordination.k8s.io/v1", "Lease"
+        meta.update({"namespace": ns, "uid": str(uuid.uuid4()), "creationTimestamp": now()})
+        st["leases"][(ns, name)] = obj
+        return lease_stamp(obj)
+
+def lease_update(ns, name, new):
+    # PUT: the whole object replaced, refused with 409 Conflict when its resourceVersion is stale.
+    with cond:
+        current = lease_existing(ns, name)
+        rv = (new.get("metadata") or {}).get("resourceVersion")
+        if rv and rv != current["metadata"]["resourceVersion"]:
+            raise Fail(409, "Conflict", 'Operation cannot be fulfilled on leases.coordination.k8s.io "%s": the object has been '
+                       'modified; please apply your changes to the latest version and try again' % name)
+        obj = copy.deepcopy(current)
+        obj["spec"] = new.get("spec") or {}
+        st["leases"][(ns, name)] = obj
+        return lease_stamp(obj)
+
 def items(ns):
     return [copy.deepcopy(st["objects"][k]) for k in sorted(st["objects"]) if ns is None or k[0] == ns]
 
@@ -160,6 +201,14 @@ def control(command):
         with cond: return copy.deepcopy(existing(command["namespace"], command["name"]))
     if op == "list":
         with cond: return {"items": items(None), "resourceVersion": str(st["rv"])}
+    if op == "lease-get":
+        with cond: return copy.deepcopy(lease_existing(command["namespace"], command["name"]))
+    if op == "lease-put":
+        # Sets a Lease's spec unconditionally (created when absent).
+        with cond:
+            if (command["namespace"], command["name"]) not in st["leases"]:
+                return lease_create(command["namespace"], {"metadata": {"name": command["name"]}, "spec": command["spec"]})
+            return lease_update(command["namespace"], command["name"], {"spec": command["spec"]})
     if op == "compact": return compact()
     if op == "tokens":
         with cond: st["tokens"] = set(command["tokens"])
@@ -234,6 +283,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(f.code, status(f.code, f.reason, f.message))
 
     def api(self, path, q, body):
+        if path.startswith(LEASE_API + "/"):
+            return self.lease_api(path, body)
         if not path.startswith(API + "/"):
             raise Fail(404, "NotFound", "the server could not find the requested resource")
         parts = [unquote(p) for p in path[len(API) + 1:].split("/")]
@@ -276,6 +327,20 @@ class Handler(BaseHTTPRequestHandler):
         if method == "DELETE":
             return self.send_json(200, delete(ns, name))
         raise Fail(405, "MethodNotAllowed", "method %s" % method)
+
+    def lease_api(self, path, body):
+        parts = [unquote(p) for p in path[len(LEASE_API) + 1:].split("/")]
+        if len(parts) not in (3, 4) or parts[0] != "namespaces" or parts[2] != "leases":
+            raise Fail(404, "NotFound", "the server could not find the requested resource")
+        ns, name, doc, method = parts[1], (parts[3] if len(parts) == 4 else None), json.loads(body) if body else None, self.command
+        if name is None and method == "POST":
+            return self.send_json(201, lease_create(ns, doc))
+        if name is not None and method == "GET":
+            with cond:
+                return self.send_json(200, copy.deepcopy(lease_existing(ns, name)))
+        if name is not None and method == "PUT":
+            return self.send_json(200, lease_update(ns, name, doc))
+        raise Fail(405, "MethodNotAllowed", "method %s is not supported on leases here" % method)
 
     def watch(self, ns, q):
         requested = q.get("resourceVersion", "")

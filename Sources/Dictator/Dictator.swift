@@ -35,6 +35,9 @@ public struct DictatorConfiguration: Sendable {
     public var kubernetes: KubeConfig?
     /// The namespace whose ProbePolicies are watched; nil: every namespace.
     public var kubeNamespace: String?
+    /// Leader election on a Lease of `kubernetes` (ignored without it); nil: this dictator always leads. A stand-by
+    /// serves /healthz, /metrics and status but neither reconciles nor writes until it leads.
+    public var leaderElection: LeaderElectionConfiguration?
 
     /// A configuration with defaults.
     public init(remote: GitRemote, workdir: String) {
@@ -79,6 +82,7 @@ public struct Dictator: Sendable {
         }
         statusWriter = try StatusWriter(remote: configuration.remote, repository: repository, state: state,
                                         interval: configuration.statusInterval, logger: logger)
+        if configuration.leaderElection != nil { await state.setLeader(false) }
         // What the last status commit knew of the nodes stands until their agents report again.
         let nodes = statusWriter.recordedNodes()
         if !nodes.isEmpty {
@@ -108,11 +112,17 @@ public struct Dictator: Sendable {
     }
 
     /// Every service, in start order; graceful shutdown runs in reverse: watches close first,
-    /// then the last status is written, then the server stops.
+    /// then the last status is written, then the server stops. With leader election, the
+    /// services after the HTTP server run only while this dictator holds the Lease.
     public func services(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        [application(onRunning: onRunning), gitSource] + (kubeSource.map { [$0] } ?? []) + [statusWriter,
-         Housekeeping(state: state, heartbeat: configuration.heartbeat, lostAfter: configuration.lostAfter),
-         ReactionClock(state: state)]
+        let leading: [any Service] = [gitSource] + (kubeSource.map { [$0] } ?? []) + [statusWriter,
+            Housekeeping(state: state, heartbeat: configuration.heartbeat, lostAfter: configuration.lostAfter),
+            ReactionClock(state: state)]
+        guard let election = configuration.leaderElection, let kubernetes = configuration.kubernetes else {
+            return [application(onRunning: onRunning)] + leading
+        }
+        let elector = LeaderElector(client: KubeClient(config: kubernetes), configuration: election, logger: logger)
+        return [application(onRunning: onRunning), LeaderService(elector: elector, state: state, services: leading, logger: logger)]
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
@@ -153,6 +163,73 @@ struct ReactionClock: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await state.expireReactions()
             try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+}
+
+/// Leadership was lost while leading: the dictator stops (and restarts as a stand-by).
+public struct LeadershipLost: Error, CustomStringConvertible {
+    /// The Lease.
+    public let lease: String
+    /// The error as one line.
+    public var description: String {
+        "lost the leader-election lease \(lease): stopping so that this dictator restarts as a stand-by"
+    }
+}
+
+/// Stands by until the Lease is acquired, then runs `services` (their own group) while renewing
+/// it. On graceful shutdown the services stop and the Lease is released, so that a stand-by takes
+/// over at once; when renewal fails the services are cancelled and `LeadershipLost` is thrown.
+struct LeaderService: Service {
+    let elector: LeaderElector
+    let state: DictatorState
+    let services: [any Service]
+    let logger: Logger
+
+    func run() async throws {
+        let lease = "\(elector.configuration.namespace)/\(elector.configuration.name)"
+        do {
+            try await cancelWhenGracefulShutdown { try await elector.acquire() }
+        } catch {
+            return  // stopped while standing by
+        }
+        if Task.isShuttingDownGracefully {
+            await release()
+            return
+        }
+        await state.setLeader(true)
+        logger.notice("leading: reconciling", metadata: ["lease": "\(lease)", "identity": "\(elector.configuration.identity)"])
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        let lost: Bool
+        do {
+            lost = try await withThrowingTaskGroup(of: Bool.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return false
+                }
+                tasks.addTask {
+                    await elector.renewUntilLost()
+                    return !Task.isCancelled
+                }
+                let first = try await tasks.next() ?? false
+                tasks.cancelAll()
+                return first
+            }
+        } catch {
+            await state.setLeader(false)
+            await release()
+            throw error
+        }
+        await state.setLeader(false)
+        if lost { throw LeadershipLost(lease: lease) }
+        await release()
+    }
+
+    private func release() async {
+        do {
+            try await elector.release()
+        } catch {
+            logger.warning("cannot release the lease: \(error)")
         }
     }
 }

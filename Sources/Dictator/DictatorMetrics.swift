@@ -38,6 +38,8 @@ public struct DictatorMetrics: Sendable, Hashable {
     public var watchers = 0
     /// When the last revision was applied (seconds since 1970).
     public var gitRevisionTimestamp: Double = 0
+    /// This dictator leads (always, without leader election).
+    public var leader = true
 }
 
 extension DictatorState {
@@ -71,6 +73,8 @@ extension DictatorState {
                counts.map { ("{node=\"\(Self.escape($0.key))\"}", Double($0.value.failed)) })
         metric("aeolus_dictator_node_lost", "gauge", "1 when the node stopped reporting.",
                counts.map { ("{node=\"\(Self.escape($0.key))\"}", $0.value.lost ? 1 : 0) })
+        metric("aeolus_dictator_leader", "gauge", "1 when this dictator leads (holds the leader-election lease).",
+               [("", m.leader ? 1 : 0)])
         metric("aeolus_dictator_fetch_errors_total", "counter", "Failed git fetches.", [("", Double(m.fetchErrors))])
         metric("aeolus_dictator_status_push_retries_total", "counter", "Status pushes retried.", [("", Double(m.pushRetries))])
         metric("aeolus_dictator_status_commits_total", "counter", "Status commits pushed.", [("", Double(m.statusCommits))])

@@ -48,6 +48,11 @@ public actor DictatorState {
     private var pendingChanges: [String] = []
     /// Counters for `/metrics`.
     public private(set) var metrics = DictatorMetrics()
+
+    /// Records whether this dictator holds the leader-election Lease (`aeolus_dictator_leader`).
+    public func setLeader(_ leading: Bool) {
+        metrics.leader = leading
+    }
     /// The closed loop: trigger evaluation, reactions, and what is not yet written.
     var reactionBook = ReactionBook()
 

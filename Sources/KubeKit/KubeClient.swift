@@ -75,6 +75,24 @@ public struct KubeClient: Sendable {
         }
     }
 
+    /// Creates `object` in the collection (`POST`); returns it as stored. An existing object of
+    /// the same name fails with a 409 `AlreadyExists` status.
+    @discardableResult
+    public func create(_ resource: KubeResource, namespace: String? = nil, object: JSONValue) async throws(KubeError) -> KubeObject {
+        let url = url(resource.inNamespace(namespace ?? resource.namespace).collectionPath, query: [:])
+        return KubeObject(json: try await send(.post, url: url, body: object.encoded(), contentType: "application/json"))
+    }
+
+    /// Replaces an object (`PUT`); returns it as stored. When `object` carries a
+    /// `metadata.resourceVersion` that is no longer current the server refuses with a 409
+    /// `Conflict` status (optimistic concurrency).
+    @discardableResult
+    public func replace(_ resource: KubeResource, name: String, namespace: String? = nil,
+                        object: JSONValue) async throws(KubeError) -> KubeObject {
+        let url = url(resource.objectPath(name: name, namespace: namespace), query: [:])
+        return KubeObject(json: try await send(.put, url: url, body: object.encoded(), contentType: "application/json"))
+    }
+
     /// Merges `patch` into the object's `status` through the status subresource
     /// (`PATCH .../<name>/status`, `application/merge-patch+json`): the spec and the generation are
     /// untouched. Returns the object as stored.

@@ -26,6 +26,11 @@ public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
         return KubeResource(group: String(parts[0]), version: String(parts[1]), plural: "probepolicies", namespace: namespace)
     }
 
+    /// `coordination.k8s.io/v1` Leases (leader election).
+    public static func leases(namespace: String? = nil) -> KubeResource {
+        KubeResource(group: "coordination.k8s.io", version: "v1", plural: "leases", namespace: namespace)
+    }
+
     /// The same collection in `namespace`.
     public func inNamespace(_ namespace: String?) -> KubeResource {
         var copy = self
