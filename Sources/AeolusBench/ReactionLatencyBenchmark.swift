@@ -281,7 +281,7 @@ struct ReactionLatencyBenchmark: Benchmark {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: AeolusBinary.path)
             process.arguments = arguments
-            FileManager.default.createFile(atPath: directory.path(log), contents: nil)
+            _ = FileManager.default.createFile(atPath: directory.path(log), contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.path(log)))
             process.standardOutput = handle
             process.standardError = handle
