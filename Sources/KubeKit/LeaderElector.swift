@@ -147,6 +147,7 @@ public actor LeaderElector {
             do {
                 try await client.create(resource, object: object)
             } catch .status(let status, _) where status.code == 409 {
+                lastRenew = nil
                 return false  // created by another candidate in the meantime
             }
             return succeeded(acquired: true)
@@ -174,7 +175,8 @@ public actor LeaderElector {
         do {
             try await client.replace(resource, name: configuration.name, object: .object(object))
         } catch .status(let status, _) where status.code == 409 {
-            return false  // another candidate wrote first
+            lastRenew = nil
+            return false  // another candidate wrote first: whoever held it, this one does not now
         }
         return succeeded(acquired: !held)
     }
