@@ -6,8 +6,9 @@ import Foundation
 import Testing
 
 /// The `ringbuf` receiver with the real kernel: a tracepoint program writes a record per
-/// `getpid` of this process into a pinned ring buffer, a probes.json names it, and the receiver
-/// turns the records into a counter with the record's labels.
+/// `getppid` of this process into a pinned ring buffer, a probes.json names it, and the receiver
+/// turns the records into a counter with the record's labels. (`getppid`, not `getpid`: the
+/// other tests in this process call `getpid` by the hundred thousand and could fill the buffer.)
 @Suite(.serialized) struct RingBufReceiverTests {
     static let program = """
         #include <linux/bpf.h>
@@ -16,8 +17,8 @@ import Testing
         const volatile __u32 target_tgid = 0;
         struct event { __u32 kind; __u32 tgid; };
         struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 64 * 1024); } events SEC(".maps");
-        SEC("tracepoint/syscalls/sys_enter_getpid")
-        int on_getpid(void *ctx) {
+        SEC("tracepoint/syscalls/sys_enter_getppid")
+        int on_getppid(void *ctx) {
             __u32 tgid = bpf_get_current_pid_tgid() >> 32;
             if (tgid != target_tgid) return 0;
             struct event e = { .kind = 7, .tgid = tgid };
@@ -42,7 +43,7 @@ import Testing
         let object = try LoadedObject.load(elf: try Clang.compileBPF(source: Self.program), name: "ringbuf_events",
                                            rodata: ["target_tgid": rodata], pinMapsUnder: pinDirectory)
         defer { object.close() }
-        let link = try object.program(named: "on_getpid").attachTracepoint(category: "syscalls", name: "sys_enter_getpid")
+        let link = try object.program(named: "on_getppid").attachTracepoint(category: "syscalls", name: "sys_enter_getppid")
         defer { link.close() }
 
         let spec = MetricSpec(name: "aeolus_test_events_total", type: .counter, help: "Events.", map: "events", labels: [
@@ -59,7 +60,7 @@ import Testing
         try await receiver.start()
         try await Task.sleep(for: .milliseconds(200))   // the follower is polling
         let before = getpidCountFloor(sink)
-        for _ in 0..<50 { _ = getpid() }
+        for _ in 0..<50 { _ = getppid() }
         var last = 0.0
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
