@@ -132,7 +132,7 @@ struct ReactionLatencyBenchmark: Benchmark {
         let node = "bench-loop-\(getpid())"
         private let daemon: GitDaemon
         private let dictator: DictatorProcess
-        private var processes: [Process] = []
+        private var processes: [AeolusProcess] = []
         private let http = HTTPClient(bearerToken: "bench-token")
 
         init(example: String) throws {
@@ -278,21 +278,13 @@ struct ReactionLatencyBenchmark: Benchmark {
         }
 
         private func spawn(_ arguments: [String], log: String) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: AeolusBinary.path)
-            process.arguments = arguments
-            _ = FileManager.default.createFile(atPath: directory.path(log), contents: nil)
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.path(log)))
-            process.standardOutput = handle
-            process.standardError = handle
-            try ChildProcess.launch(process)
-            processes.append(process)
+            processes.append(try AeolusProcess(arguments: arguments, logFile: directory.path(log)))
         }
 
         /// Stops the collector and the agent (its probes purged), the dictator, git daemon, the
         /// server and the namespace; removes the scratch folder.
         func stop() {
-            for process in processes.reversed() { ChildProcess.stop(process, timeout: 10) }
+            for process in processes.reversed() { process.stop() }
             processes = []
             dictator.stop()
             daemon.stop()

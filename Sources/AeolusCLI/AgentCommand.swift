@@ -46,8 +46,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Seconds between reconcile passes (pods re-listed, state rewritten).")
     var interval: Double = 1
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @OptionGroup var log: LogOptions
 
     var options: AgentCommandOptions {
         AgentCommandOptions(node: node, dictator: dictator, assignments: assignments, bpffs: bpffs,
@@ -66,16 +65,10 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("--label '\(label)': expected key=value")
         }
         do { try options.validate() } catch { throw ValidationError("\(error)") }
-        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        log.bootstrap()
         var options = options
         if let tokenFile {
             options.token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -88,8 +88,7 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("leader-election-id"), help: "With --leader-elect: the Lease's name.")
     var leaderElectionID: String = "aeolus-dictator"
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @OptionGroup var log: LogOptions
 
     func validate() throws {
         if statusBranch == branch { throw ValidationError("--status-branch must differ from --branch") }
@@ -107,16 +106,10 @@ struct DictatorCommand: AsyncParsableCommand {
         }
         if leaderElect && !kubernetes { throw ValidationError("--leader-elect needs --kubernetes (the Lease lives on its API)") }
         if !leaderElect && leaderElectionNamespace != nil { throw ValidationError("--leader-election-namespace needs --leader-elect") }
-        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        log.bootstrap()
         let logger = Logger(label: "aeolus.dictator")
         let (host, port) = try listenAddress()
         var configuration = DictatorConfiguration(

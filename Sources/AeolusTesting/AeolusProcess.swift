@@ -14,7 +14,7 @@ public class AeolusProcess {
     /// Starts `aeolus arguments...`.
     public init(arguments: [String], logFile: String) throws {
         self.logFile = logFile
-        if !FileManager.default.fileExists(atPath: logFile) { FileManager.default.createFile(atPath: logFile, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logFile) { _ = FileManager.default.createFile(atPath: logFile, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         log.seekToEndOfFile()
         process = Process()

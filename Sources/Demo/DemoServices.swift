@@ -23,7 +23,7 @@ final class DemoServices: @unchecked Sendable {
     @discardableResult
     func start(_ name: String, _ executable: String, _ arguments: [String]) throws -> Process {
         let log = "\(logDirectory)/\(name).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
