@@ -20,6 +20,8 @@ public struct Informer: Sendable {
     public let client: KubeClient
     /// The collection.
     public let resource: KubeResource
+    /// Which of its objects (a node's pods, one named object).
+    public let selector: KubeSelector
     /// How long the server keeps one watch open; each watch asks for a random time between this
     /// and twice this (client-go's spread, so that watches of many clients do not end together).
     public var watchTimeout: Duration = .seconds(300)
@@ -27,10 +29,12 @@ public struct Informer: Sendable {
     public var backoff = Backoff()
     private let logger: Logger
 
-    /// An informer of `resource`.
-    public init(client: KubeClient, resource: KubeResource, logger: Logger = Logger(label: "aeolus.kube")) {
+    /// An informer of the objects of `resource` that `selector` selects.
+    public init(client: KubeClient, resource: KubeResource, selector: KubeSelector = .everything,
+                logger: Logger = Logger(label: "aeolus.kube")) {
         self.client = client
         self.resource = resource
+        self.selector = selector
         self.logger = logger
     }
 
@@ -46,7 +50,7 @@ public struct Informer: Sendable {
         while !Task.isCancelled {
             do {
                 if version == nil {
-                    let list = try await client.list(resource)
+                    let list = try await client.list(resource, selector: selector)
                     cache = Dictionary(list.items.map { ($0.key, $0) }, uniquingKeysWith: { _, last in last })
                     version = list.resourceVersion
                     logger.debug("listed", metadata: ["resource": "\(resource)", "objects": "\(cache.count)",
@@ -54,7 +58,7 @@ public struct Informer: Sendable {
                     await handler(.synced(objects: snapshot(), resourceVersion: list.resourceVersion))
                 }
                 let seconds = Int(watchTimeout.components.seconds)
-                let events = try await client.watch(resource, resourceVersion: version!,
+                let events = try await client.watch(resource, selector: selector, resourceVersion: version!,
                                                     timeoutSeconds: Int.random(in: max(1, seconds)...max(1, 2 * seconds)))
                 for try await event in events {
                     switch event {

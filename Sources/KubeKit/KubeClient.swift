@@ -43,12 +43,13 @@ public struct KubeClient: Sendable {
 
     /// Lists the collection (every page when the server pages) and returns the objects with the
     /// list's resourceVersion. With no `resourceVersion` the read is consistent (the latest state).
-    public func list(_ resource: KubeResource, resourceVersion: String? = nil, limit: Int = 500) async throws(KubeError) -> KubeObjectList {
+    public func list(_ resource: KubeResource, selector: KubeSelector = .everything, resourceVersion: String? = nil,
+                     limit: Int = 500) async throws(KubeError) -> KubeObjectList {
         var items: [KubeObject] = []
         var continueToken: String?
         var listVersion = ""
         repeat {
-            var query = ["limit": String(limit)]
+            var query = selector.query.merging(["limit": String(limit)]) { _, new in new }
             if let continueToken { query["continue"] = continueToken }
             else if let resourceVersion { query["resourceVersion"] = resourceVersion }
             let url = self.url(resource.collectionPath, query: query)
@@ -108,12 +109,12 @@ public struct KubeClient: Sendable {
     /// Watches the collection from `resourceVersion` (`?watch=1&allowWatchBookmarks=true`): the
     /// server ends the stream after about `timeoutSeconds`, or earlier; an ERROR event (410 when
     /// the version is too old) ends it too. Throws when the watch cannot start.
-    public func watch(_ resource: KubeResource, resourceVersion: String, timeoutSeconds: Int = 300)
-        async throws(KubeError) -> AsyncThrowingStream<KubeWatchEvent, any Error> {
-        let url = url(resource.collectionPath, query: [
+    public func watch(_ resource: KubeResource, selector: KubeSelector = .everything, resourceVersion: String,
+                      timeoutSeconds: Int = 300) async throws(KubeError) -> AsyncThrowingStream<KubeWatchEvent, any Error> {
+        let url = url(resource.collectionPath, query: selector.query.merging([
             "watch": "1", "resourceVersion": resourceVersion, "allowWatchBookmarks": "true",
             "timeoutSeconds": String(timeoutSeconds),
-        ])
+        ]) { _, new in new })
         // A stream that stays silent past the server's own timeout (plus a margin) is dead.
         var request = try request(.get, url: url)
         request.timeout = .seconds(timeoutSeconds + 30)

@@ -1,6 +1,39 @@
 import AeolusModel
 import Foundation
 
+/// Which objects of a collection a list or watch returns, as the API server filters them:
+/// `fieldSelector` (`spec.nodeName=node-a`, `metadata.name=x`) and `labelSelector` (`app=web,tier!=db`).
+public struct KubeSelector: Sendable, Hashable, CustomStringConvertible {
+    /// The field selector; nil for none.
+    public var fields: String?
+    /// The label selector; nil for none.
+    public var labels: String?
+
+    /// A selector.
+    public init(fields: String? = nil, labels: String? = nil) {
+        self.fields = fields
+        self.labels = labels
+    }
+
+    /// Every object.
+    public static let everything = KubeSelector()
+
+    /// The object named `name` (a watch of one object, as client-go's `fields.OneTermEqualSelector`).
+    public static func named(_ name: String) -> KubeSelector { KubeSelector(fields: "metadata.name=\(name)") }
+
+    /// The query parameters it adds to a list or watch.
+    var query: [String: String] {
+        var query: [String: String] = [:]
+        if let fields, !fields.isEmpty { query["fieldSelector"] = fields }
+        if let labels, !labels.isEmpty { query["labelSelector"] = labels }
+        return query
+    }
+
+    public var description: String {
+        [fields.map { "fields \($0)" }, labels.map { "labels \($0)" }].compactMap { $0 }.joined(separator: ", ")
+    }
+}
+
 /// A resource collection of the API: group, version and plural name, optionally one namespace.
 public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
     /// The API group; empty for the core group (`/api/v1`).
@@ -19,6 +52,14 @@ public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
         self.plural = plural
         self.namespace = namespace
     }
+
+    /// Core `v1` Pods (`spec.nodeName=<node>` selects one node's).
+    public static func pods(namespace: String? = nil) -> KubeResource {
+        KubeResource(group: "", version: "v1", plural: "pods", namespace: namespace)
+    }
+
+    /// Core `v1` Nodes (cluster-scoped).
+    public static let nodes = KubeResource(group: "", version: "v1", plural: "nodes")
 
     /// Aeolus' ProbePolicy custom resource (`manifests/crd-probepolicy.yaml`).
     public static func probePolicies(namespace: String? = nil) -> KubeResource {
