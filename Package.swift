@@ -10,6 +10,7 @@ let systemLibraries: [Target] = [
                    providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
     .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                    providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(name: "CNetlink", path: "Sources/CNetlink"),
     .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
                    providers: [.apt(["libsnappy-dev"])]),
 ]
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "BPFKit", dependencies: ["CBPF"]),
         .target(name: "CurlKit", dependencies: ["CCurl"]),
         .target(name: "Snappy", dependencies: ["CSnappy"]),
+        // Network namespaces (setns on a thread of their own) and rtnetlink links and addresses.
+        .target(name: "NetKit", dependencies: ["CNetlink"]),
 
         // Prometheus remote write 1.0: prompb types (generated, see `make proto`) + snappy.
         .target(name: "RemoteWrite", dependencies: [
@@ -75,7 +78,7 @@ let package = Package(
 
         // The node agent (AHA): pod inventory, planner, applier, adoption, state reporting.
         .target(name: "Agent", dependencies: [
-            "BPFKit", "AeolusModel", "CurlKit",
+            "BPFKit", "AeolusModel", "CurlKit", "KubeKit", "NetKit",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -121,6 +124,7 @@ let package = Package(
         .testTarget(name: "CurlKitTests", dependencies: ["CurlKit", "AeolusTesting"]),
         .testTarget(name: "KubeKitTests", dependencies: ["KubeKit", "CurlKit", "AeolusTesting"]),
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"]),
+        .testTarget(name: "NetKitTests", dependencies: ["NetKit", "AeolusTesting"]),
         .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),

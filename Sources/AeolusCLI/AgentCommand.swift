@@ -11,13 +11,17 @@ struct AgentCommand: AsyncParsableCommand {
         discussion: """
         With --dictator URL the agent registers (with its --label values), follows its node's \
         assignment and reports what is live. With --assignments FILE it runs standalone from a \
-        local desired-set file (JSON or YAML), re-read when it changes. Pods are the named network namespaces (/run/netns), or the \
-        entries of --pods FILE. Probes stay attached when the agent stops; a restarted agent \
-        adopts them. Serves /metrics and /healthz on --listen. Stops on SIGTERM or SIGINT.
+        local desired-set file (JSON or YAML), re-read when it changes. With --pods kubernetes the \
+        node's pods come from the Kubernetes API (a watch of spec.nodeName=NODE, each pod found by \
+        its IP among the node's network namespaces) and the registration carries the Node \
+        object's labels, followed as they change; otherwise pods are the named network namespaces \
+        (/run/netns), or the entries of a pods file. The pods as found are written to \
+        <state-dir>/pods.json for the collector. Probes stay attached when the agent stops; a \
+        restarted agent adopts them. Serves /metrics and /healthz on --listen. Stops on SIGTERM or SIGINT.
         """)
 
-    @Option(help: "This node's name.")
-    var node: String
+    @Option(help: "This node's name (default: the NODE_NAME environment variable).")
+    var node: String?
 
     @Option(help: "The dictator's URL (agent protocol).")
     var dictator: String?
@@ -37,8 +41,11 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Where probe records and probes.json are kept.")
     var stateDir = "/var/lib/aeolus/agent"
 
-    @Option(help: "Pods file: a list of {name, namespace, labels, netns, interface, hostInterface}.")
-    var pods: String?
+    @Option(help: "Where pods come from: 'kubernetes' (the API), 'netns' (every /run/netns entry), or a pods file: a list of {name, namespace, labels, netns, interface, hostInterface}.")
+    var pods = "netns"
+
+    @Option(help: "With --pods kubernetes: a kubeconfig file (its current context); default: the pod's service account.")
+    var kubeconfig: String?
 
     @Option(help: "host:port for /metrics and /healthz; 'none' to serve nothing.")
     var listen = "127.0.0.1:9465"
@@ -49,8 +56,9 @@ struct AgentCommand: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     var options: AgentCommandOptions {
-        AgentCommandOptions(node: node, dictator: dictator, assignments: assignments, bpffs: bpffs,
-                            stateDirectory: stateDir, podsFile: pods, listen: listen == "none" ? nil : listen,
+        AgentCommandOptions(node: node ?? ProcessInfo.processInfo.environment["NODE_NAME"] ?? "", dictator: dictator,
+                            assignments: assignments, bpffs: bpffs, stateDirectory: stateDir,
+                            pods: .init(argument: pods), kubeconfig: kubeconfig, listen: listen == "none" ? nil : listen,
                             interval: .milliseconds(Int64(interval * 1000)),
                             labels: Dictionary(labels.map(Self.label), uniquingKeysWith: { _, last in last }))
     }

@@ -24,6 +24,8 @@ public final class Agent: Sendable {
     private let status = Mutex(Status())
     /// The pods last listed: kept when a listing fails, so a bad read detaches nothing.
     private let lastPods = Mutex<[Pod]?>(nil)
+    /// The pod records last written to `pods.json`.
+    private let writtenPods = Mutex<[PodRecord]?>(nil)
 
     private struct Status {
         var running = false
@@ -99,6 +101,12 @@ public final class Agent: Sendable {
                 logger.error("the desired source failed: \(error)")
             }
         }
+        let inventory = self.inventory
+        let inventoryTask = Task { await inventory.run() }
+        let inventoryChanges = Task {
+            // A pod appeared, went or changed: reconcile now, not at the next interval.
+            for await _ in inventory.changes() { continuation.yield(.tick) }
+        }
         let interval = configuration.interval
         let ticker = Task {
             while !Task.isCancelled {
@@ -121,10 +129,31 @@ public final class Agent: Sendable {
         }
         feeder.cancel()
         ticker.cancel()
+        inventoryTask.cancel()
+        inventoryChanges.cancel()
         status.withLock { $0.running = false }
         _ = try? await kernel.run { [applier] in
             applier.releaseAll()
             stats?.close()
+        }
+    }
+
+    /// Writes `<state-dir>/pods.json` when the records changed since the last write (the
+    /// collector's `k8sattributes` processor reads it). Called on the kernel thread.
+    private func writePodsFile(_ records: [PodRecord]?, node: String, source: String, directory: String) {
+        guard let records else { return }
+        let changed = writtenPods.withLock { last in
+            defer { last = records }
+            return last != records
+        }
+        guard changed else { return }
+        do {
+            try NodePods(node: node, source: source, pods: records).encoded()
+                .write(to: URL(fileURLWithPath: directory + "/" + NodePods.fileName), options: .atomic)
+        } catch {
+            metrics.countError("state")
+            writtenPods.withLock { $0 = nil }
+            logger.error("cannot write \(directory)/\(NodePods.fileName): \(error)")
         }
     }
 
@@ -149,16 +178,20 @@ public final class Agent: Sendable {
                     logger.debug("apply stages", metadata: metadata)
                 }
             }
-            if let desired {
-                let pods: [Pod]
-                do {
-                    pods = try inventory.pods()
-                    self.lastPods.withLock { $0 = pods }
-                } catch {
-                    metrics.countError("inventory")
-                    logger.error("cannot list pods (keeping the last list): \(error)")
-                    pods = self.lastPods.withLock { $0 } ?? []
-                }
+            var listed: [Pod]?
+            do {
+                listed = try inventory.pods()
+                self.lastPods.withLock { $0 = listed }
+            } catch AgentError.inventoryNotReady(let reason) {
+                logger.debug("waiting for the pod inventory: \(reason)")
+            } catch {
+                metrics.countError("inventory")
+                logger.error("cannot list pods (keeping the last list): \(error)")
+            }
+            self.writePodsFile(inventory.records(), node: node, source: inventory.source, directory: directory)
+            // Without any list of pods yet, nothing is planned: an empty list would detach every
+            // probe an earlier agent left on the pods.
+            if let desired, let pods = listed ?? self.lastPods.withLock({ $0 }) {
                 laps.append(("pods", .now))
                 let plan = AgentPlan.plan(desired: desired.probes, pods: pods, actual: applier.actual)
                 for step in plan.steps { logger.info("\(step)") }

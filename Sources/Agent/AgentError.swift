@@ -12,6 +12,8 @@ public enum AgentError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidOptions(String)
     /// The dictator answered with an error, or could not be reached.
     case dictator(String)
+    /// The pod inventory does not know the node's pods yet.
+    case inventoryNotReady(String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum AgentError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unsupportedAttachment(message): return "cannot attach: \(message)"
         case let .stateUnwritable(path, reason): return "cannot write \(path): \(reason)"
         case let .dictator(message): return "dictator: \(message)"
+        case let .inventoryNotReady(message): return "pod inventory not ready: \(message)"
         case let .invalidOptions(message): return "invalid options: \(message)"
         }
     }

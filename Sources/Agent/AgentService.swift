@@ -1,6 +1,7 @@
 import AeolusModel
 import Foundation
 import Hummingbird
+import KubeKit
 import Logging
 import ServiceLifecycle
 
@@ -16,8 +17,10 @@ public struct AgentCommandOptions: Sendable, Hashable {
     public var bpffs: String
     /// The state directory.
     public var stateDirectory: String
-    /// A pods file for the network-namespace inventory (nil: every named netns is a pod).
-    public var podsFile: String?
+    /// Where the node's pods come from.
+    public var pods: PodSource
+    /// With `.kubernetes`: a kubeconfig file (nil: the pod's service account).
+    public var kubeconfig: String?
     /// `host:port` of `/metrics` and `/healthz`; nil serves nothing.
     public var listen: String?
     /// The reconcile interval.
@@ -27,9 +30,28 @@ public struct AgentCommandOptions: Sendable, Hashable {
     /// The node's labels, registered with the dictator (policies' node selectors match them).
     public var labels: [String: String]
 
+    /// Where an agent learns its node's pods.
+    public enum PodSource: Sendable, Hashable {
+        /// Every named network namespace (`/run/netns/NAME`) is a pod.
+        case netns
+        /// The entries of a pods file.
+        case file(String)
+        /// The node's pods from the Kubernetes API, and the node's labels from its Node object.
+        case kubernetes
+
+        /// `kubernetes`, `netns`, or the path of a pods file.
+        public init(argument: String) {
+            switch argument {
+            case "kubernetes": self = .kubernetes
+            case "netns": self = .netns
+            default: self = .file(argument)
+            }
+        }
+    }
+
     /// Creates options.
     public init(node: String, dictator: String? = nil, assignments: String? = nil, bpffs: String = "/sys/fs/bpf",
-                stateDirectory: String = "/var/lib/aeolus/agent", podsFile: String? = nil,
+                stateDirectory: String = "/var/lib/aeolus/agent", pods: PodSource = .netns, kubeconfig: String? = nil,
                 listen: String? = "127.0.0.1:9465", interval: Duration = .seconds(1), token: String? = nil,
                 labels: [String: String] = [:]) {
         self.node = node
@@ -37,7 +59,8 @@ public struct AgentCommandOptions: Sendable, Hashable {
         self.assignments = assignments
         self.bpffs = bpffs
         self.stateDirectory = stateDirectory
-        self.podsFile = podsFile
+        self.pods = pods
+        self.kubeconfig = kubeconfig
         self.listen = listen
         self.interval = interval
         self.token = token
@@ -56,7 +79,8 @@ public struct AgentCommandOptions: Sendable, Hashable {
         case (nil, .some): break
         }
         if let listen { _ = try Self.hostPort(listen) }
-        if node.isEmpty { throw AgentError.invalidOptions("--node must not be empty") }
+        if node.isEmpty { throw AgentError.invalidOptions("--node (or NODE_NAME) must not be empty") }
+        if kubeconfig != nil && pods != .kubernetes { throw AgentError.invalidOptions("--kubeconfig needs --pods kubernetes") }
     }
 
     static func hostPort(_ text: String) throws -> (String, Int) {
@@ -73,10 +97,16 @@ public enum AgentService {
     /// Runs the agent described by `options` until SIGTERM/SIGINT.
     public static func run(_ options: AgentCommandOptions, logger: Logger = Logger(label: "aeolus.agent")) async throws {
         try options.validate()
-        let agent = makeAgent(options, logger: logger)
+        let kube = try options.pods == .kubernetes ? KubeClient(config: kubeConfig(options)) : nil
+        let client = dictatorClient(options)
+        let agent = makeAgent(options, client: client, kube: kube, logger: logger)
         var services: [any Service] = [AgentLoop(agent: agent)]
-        if let client = dictatorClient(options) {
+        if let client {
             services.append(StateReporter(agent: agent, client: client, logger: logger))
+            if let kube {
+                services.append(NodeLabelFollower(labels: KubernetesNodeLabels(client: kube, node: options.node, logger: logger),
+                                                  fixed: options.labels, client: client))
+            }
         }
         if let listen = options.listen {
             let (host, port) = try AgentCommandOptions.hostPort(listen)
@@ -90,12 +120,29 @@ public enum AgentService {
         }
     }
 
-    /// The agent `options` describe: the dictator's watch, or an assignment file; network-namespace pods.
-    public static func makeAgent(_ options: AgentCommandOptions, logger: Logger) -> Agent {
+    /// The Kubernetes API configuration: `--kubeconfig`, or the pod's service account.
+    static func kubeConfig(_ options: AgentCommandOptions) throws -> KubeConfig {
+        try options.kubeconfig.map { try KubeConfig.load(kubeconfig: $0) } ?? KubeConfig.inCluster()
+    }
+
+    /// The agent `options` describe: the dictator's watch (through `client`), or an assignment
+    /// file; pods from the Kubernetes API (through `kube`), a pods file or the named namespaces.
+    public static func makeAgent(_ options: AgentCommandOptions, client: DictatorClient? = nil, kube: KubeClient? = nil,
+                                 logger: Logger) -> Agent {
         let configuration = AgentConfiguration(node: options.node, bpffs: options.bpffs,
                                                stateDirectory: options.stateDirectory, interval: options.interval)
-        let inventory = NetnsPodInventory(podsFile: options.podsFile)
-        if let client = dictatorClient(options) {
+        let inventory: any PodInventory
+        switch options.pods {
+        case .netns: inventory = NetnsPodInventory()
+        case .file(let path): inventory = NetnsPodInventory(podsFile: path)
+        case .kubernetes:
+            if let kube {
+                inventory = KubernetesPodInventory(client: kube, node: options.node, logger: logger)
+            } else {
+                inventory = NetnsPodInventory()
+            }
+        }
+        if let client = client ?? dictatorClient(options) {
             return Agent(configuration: configuration, desired: DictatorDesiredSource(client: client, stateDirectory: options.stateDirectory,
                                                                                       logger: logger),
                          inventory: inventory,
@@ -141,6 +188,22 @@ struct StateReporter: Service {
                 }
             }
             try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+}
+
+/// Keeps the dictator registration's labels equal to the node's own (its Node object's labels,
+/// with `--label` values on top): a change registers again, so `selector.nodes` follows them.
+struct NodeLabelFollower: Service {
+    let labels: KubernetesNodeLabels
+    let fixed: [String: String]
+    let client: DictatorClient
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await labels.run { [fixed, client] labels in
+                client.setLabels(labels.merging(fixed) { _, flag in flag })
+            }
         }
     }
 }

@@ -49,6 +49,10 @@ public struct AttachPoint: Sendable, Hashable, Codable, Comparable, CustomString
                 }
                 for pod in selected {
                     switch program.attachTo {
+                    case .pod where pod.tcOnHostVeth && program.hook != .xdp:
+                        // The pod's side seen from the host end of its veth: directions swap.
+                        points.append(AttachPoint(program: program.name, hook: program.hook == .tcIngress ? .tcEgress : .tcIngress,
+                                                  target: pod.hostInterface!, pod: pod.qualifiedName))
                     case .pod:
                         points.append(AttachPoint(program: program.name, hook: program.hook, target: pod.interface,
                                                   netns: pod.netns, pod: pod.qualifiedName))

@@ -1,26 +1,58 @@
 import AeolusModel
 import CurlKit
+import KubeKit
 import Crypto
 import Foundation
 import Logging
+import Synchronization
 
 /// The agent's side of the agent API (`AgentAPI`): registration, the assignment watch, objects by
 /// digest and state reports, over libcurl with a bearer token.
 public struct DictatorClient: Sendable {
     /// The dictator's base URL, e.g. `http://127.0.0.1:9460`.
     public let baseURL: String
-    /// What this agent registers as.
-    public let registration: AgentRegistration
+    private let identity: Identity
     private let http: HTTPClient
 
     /// A client for `baseURL` with `token` (nil: no auth) registering as `registration`.
     public init(baseURL: String, token: String?, registration: AgentRegistration, tls: TLSOptions = TLSOptions()) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        self.registration = registration
+        self.identity = Identity(registration)
         self.http = HTTPClient(tls: tls, bearerToken: token)
     }
 
+    /// What this agent registers as now.
+    public var registration: AgentRegistration { identity.state.withLock { $0.registration } }
+
     private var node: String { registration.node }
+
+    /// Replaces the node's labels (its Node object's, merged with fixed ones by the caller); when
+    /// they differ, `labelChanges()` yields and the desired source registers again, so node
+    /// selectors follow the node's real labels.
+    public func setLabels(_ labels: [String: String]) {
+        let changed = identity.state.withLock { state in
+            guard state.registration.labels != labels else { return false }
+            state.registration.labels = labels
+            return true
+        }
+        if changed { identity.changes.yield() }
+    }
+
+    /// Yields after every change of the labels (one consumer: the desired source).
+    public func labelChanges() -> AsyncStream<Void> { identity.stream }
+
+    /// The registration, changeable while the agent runs.
+    private final class Identity: Sendable {
+        struct State { var registration: AgentRegistration }
+        let state: Mutex<State>
+        let stream: AsyncStream<Void>
+        let changes: AsyncStream<Void>.Continuation
+
+        init(_ registration: AgentRegistration) {
+            state = Mutex(State(registration: registration))
+            (stream, changes) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        }
+    }
 
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
@@ -128,9 +160,28 @@ public struct DictatorDesiredSource: DesiredSource {
 
     public func assignments() -> AsyncThrowingStream<NodeAssignment, Error> {
         let (stream, continuation) = AsyncThrowingStream<NodeAssignment, Error>.makeStream(bufferingPolicy: .bufferingNewest(4))
+        let relabel = Task { [client, logger, self] in
+            // New node labels: register again; the dictator re-plans the node and the open watch
+            // brings the new assignment.
+            for await _ in client.labelChanges() {
+                var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
+                while !Task.isCancelled {
+                    do {
+                        _ = try await client.register(running: running())
+                        logger.info("registered again with the node's new labels", metadata: ["labels": "\(client.registration.labels)"])
+                        break
+                    } catch {
+                        let delay = backoff.next()
+                        logger.warning("registration with new labels: \(error); retrying in \(delay)")
+                        try? await Task.sleep(for: delay)
+                    }
+                }
+            }
+        }
         let task = Task { [client, logger, self] in
             var revision: Int64 = -1
-            var backoff = Duration.milliseconds(200)
+            // Jittered, so that agents that lost the same dictator do not come back in one instant.
+            var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
             while !Task.isCancelled {
                 do {
                     let current = try await client.register(running: running())
@@ -138,7 +189,7 @@ public struct DictatorDesiredSource: DesiredSource {
                         revision = current.revision
                         continuation.yield(current)
                     }
-                    backoff = .milliseconds(200)
+                    backoff.reset()
                     for try await assignment in try await client.watch(after: revision) where assignment.revision > revision {
                         revision = assignment.revision
                         continuation.yield(assignment)
@@ -147,14 +198,19 @@ public struct DictatorDesiredSource: DesiredSource {
                     break
                 } catch {
                     if Task.isCancelled { break }
-                    logger.warning("dictator watch: \(error); reconnecting in \(backoff)")
+                    let delay = backoff.next()
+                    logger.warning("dictator watch: \(error); reconnecting in \(delay)")
+                    try? await Task.sleep(for: delay)
+                    continue
                 }
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                try? await Task.sleep(for: backoff.next())
             }
             continuation.finish()
         }
-        continuation.onTermination = { _ in task.cancel() }
+        continuation.onTermination = { _ in
+            task.cancel()
+            relabel.cancel()
+        }
         return stream
     }
 }

@@ -29,6 +29,8 @@ public struct NetnsPodInventory: PodInventory {
         var hostInterface: String?
     }
 
+    public var source: String { podsFile == nil ? "netns" : "file" }
+
     public func pods() throws -> [Pod] {
         guard let podsFile else {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: netnsDirectory)) ?? []

@@ -77,6 +77,27 @@ import Testing
         #expect(plan.steps == test.steps)
     }
 
+    @Test func kubernetesPodsTakeTCOnTheHostVethWithDirectionsSwapped() {
+        let kubeWeb = Pod(name: "web-1", labels: ["app": "web"], netns: "/proc/42/ns/net", hostInterface: "cali1234",
+                          tcOnHostVeth: true)
+        let probe = ProbeAssignment(id: "policy/default/traffic", template: "pod-traffic", digest: "sha256:a",
+                                    programs: [TemplateProgram(name: "count_ingress", hook: .tcIngress),
+                                               TemplateProgram(name: "count_egress", hook: .tcEgress),
+                                               TemplateProgram(name: "xdp_count", hook: .xdp)],
+                                    pods: PodSelector(labels: LabelSelector(matchLabels: ["app": "web"])))
+        let (points, problems) = AttachPoint.desired(for: probe, pods: [kubeWeb])
+        #expect(problems.isEmpty)
+        #expect(points == [
+            AttachPoint(program: "count_egress", hook: .tcIngress, target: "cali1234", pod: "default/web-1"),
+            AttachPoint(program: "count_ingress", hook: .tcEgress, target: "cali1234", pod: "default/web-1"),
+            // XDP has no egress hook: it stays on the pod's own interface.
+            AttachPoint(program: "xdp_count", hook: .xdp, target: "eth0", netns: "/proc/42/ns/net", pod: "default/web-1"),
+        ])
+        // Without a known host end the pod's own interface is used, as for other inventories.
+        let noVeth = Pod(name: "web-2", labels: ["app": "web"], netns: "/run/netns/w2", tcOnHostVeth: true)
+        #expect(AttachPoint.desired(for: probe, pods: [noVeth]).points.first?.netns == "/run/netns/w2")
+    }
+
     @Test func hostSideWithoutHostInterfaceIsAProblem() {
         let plan = AgentPlan.plan(desired: [Self.tcProbe(attachTo: .host)], pods: [Self.web2], actual: [])
         #expect(plan.steps == [.install(Self.tcProbe(attachTo: .host), points: [])])
