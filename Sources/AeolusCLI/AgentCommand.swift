@@ -47,6 +47,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "With --pods kubernetes: a kubeconfig file (its current context); default: the pod's service account.")
     var kubeconfig: String?
 
+    @Option(name: .customLong("netns-dir"), help: "With --pods kubernetes: a folder of network namespace files to find pods in (repeatable; default /run/netns and /var/run/netns; /proc/<pid>/ns/net is searched for the rest).")
+    var netnsDirectories: [String] = []
+
     @Option(help: "host:port for /metrics and /healthz; 'none' to serve nothing.")
     var listen = "127.0.0.1:9465"
 
@@ -58,7 +61,9 @@ struct AgentCommand: AsyncParsableCommand {
     var options: AgentCommandOptions {
         AgentCommandOptions(node: node ?? ProcessInfo.processInfo.environment["NODE_NAME"] ?? "", dictator: dictator,
                             assignments: assignments, bpffs: bpffs, stateDirectory: stateDir,
-                            pods: .init(argument: pods), kubeconfig: kubeconfig, listen: listen == "none" ? nil : listen,
+                            pods: .init(argument: pods), kubeconfig: kubeconfig,
+                            netnsDirectories: netnsDirectories.isEmpty ? AgentCommandOptions.defaultNetnsDirectories : netnsDirectories,
+                            listen: listen == "none" ? nil : listen,
                             interval: .milliseconds(Int64(interval * 1000)),
                             labels: Dictionary(labels.map(Self.label), uniquingKeysWith: { _, last in last }))
     }

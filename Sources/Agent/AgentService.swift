@@ -21,6 +21,10 @@ public struct AgentCommandOptions: Sendable, Hashable {
     public var pods: PodSource
     /// With `.kubernetes`: a kubeconfig file (nil: the pod's service account).
     public var kubeconfig: String?
+    /// With `.kubernetes`: the folders of network namespace files pods are looked for in.
+    public var netnsDirectories: [String]
+    /// Where container runtimes and CNI plugins mount pods' namespaces.
+    public static let defaultNetnsDirectories = ["/run/netns", "/var/run/netns"]
     /// `host:port` of `/metrics` and `/healthz`; nil serves nothing.
     public var listen: String?
     /// The reconcile interval.
@@ -52,6 +56,7 @@ public struct AgentCommandOptions: Sendable, Hashable {
     /// Creates options.
     public init(node: String, dictator: String? = nil, assignments: String? = nil, bpffs: String = "/sys/fs/bpf",
                 stateDirectory: String = "/var/lib/aeolus/agent", pods: PodSource = .netns, kubeconfig: String? = nil,
+                netnsDirectories: [String] = AgentCommandOptions.defaultNetnsDirectories,
                 listen: String? = "127.0.0.1:9465", interval: Duration = .seconds(1), token: String? = nil,
                 labels: [String: String] = [:]) {
         self.node = node
@@ -61,6 +66,7 @@ public struct AgentCommandOptions: Sendable, Hashable {
         self.stateDirectory = stateDirectory
         self.pods = pods
         self.kubeconfig = kubeconfig
+        self.netnsDirectories = netnsDirectories
         self.listen = listen
         self.interval = interval
         self.token = token
@@ -137,7 +143,8 @@ public enum AgentService {
         case .file(let path): inventory = NetnsPodInventory(podsFile: path)
         case .kubernetes:
             if let kube {
-                inventory = KubernetesPodInventory(client: kube, node: options.node, logger: logger)
+                inventory = KubernetesPodInventory(client: kube, node: options.node, netnsDirectories: options.netnsDirectories,
+                                                   logger: logger)
             } else {
                 inventory = NetnsPodInventory()
             }
