@@ -7,6 +7,7 @@ struct AeolusBench {
     /// Every benchmark, in report order.
     static func benchmarks(_ options: BenchOptions) -> [any Benchmark] {
         [TestRunBenchmark(repository: options.repository), AgentAttachBenchmark(repository: options.repository),
+         PodInventoryBenchmark(repository: options.repository),
          CollectorDecodeBenchmark(), PlannerScaleBenchmark(), GitOpsLatencyBenchmark(repository: options.repository),
          IngestBenchmark(repository: options.repository), ReactionLatencyBenchmark(repository: options.repository)]
     }
