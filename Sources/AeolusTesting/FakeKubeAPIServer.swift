@@ -1,12 +1,14 @@
 import Foundation
 
-/// A fake Kubernetes API server for tests (no real one can run here), serving one custom
-/// resource (by default Aeolus' ProbePolicy) faithfully to the protocol: list with
-/// resourceVersion, watch from a resourceVersion with bookmarks and 410 for a compacted one, the
-/// status subresource, bearer-token auth, optional TLS (see `FakeKubeAPIServer.script`). Tests
-/// change objects through this API (or over HTTP, as any client would) and can compact the
-/// history, rotate tokens, simulate an outage and read the request log. A Python 3 process on
-/// 127.0.0.1, on a port the kernel picks (or a given one); stopped on deinit.
+/// A fake Kubernetes API server for tests (no real one can run here), serving a custom resource
+/// (by default Aeolus' ProbePolicy), core Pods and Nodes, and Leases faithfully to the protocol:
+/// list and watch with label and field selectors, resourceVersions, bookmarks and 410 for a
+/// compacted one, the status subresource, discovery and Tables for kubectl, bearer-token auth,
+/// optional TLS (see `FakeKubeAPIServer.script`). Tests change objects through this API (or over
+/// HTTP, as any client would) and can compact the history, rotate tokens, simulate an outage and
+/// read the request log. Real clients (kubectl, the Python `kubernetes` client) work against it
+/// over TLS (`FakeKubeAPIServerFidelityTests`). A Python 3 process on 127.0.0.1, on a port the
+/// kernel picks (or a given one); stopped on deinit.
 public final class FakeKubeAPIServer: Sendable {
     /// The port (127.0.0.1).
     public let port: Int
@@ -16,7 +18,7 @@ public final class FakeKubeAPIServer: Sendable {
     public var url: String { "\(scheme)://127.0.0.1:\(port)" }
     /// A bearer token the server accepts (until `setTokens` replaces the accepted set).
     public let token: String
-    /// The resource: group, version, plural, kind.
+    /// The custom resource (`FakeKubeKind.probePolicies`): group, version, plural, kind.
     public let group: String, version: String, plural: String, kind: String
     private let process: PythonServerProcess
 
@@ -37,12 +39,15 @@ public final class FakeKubeAPIServer: Sendable {
     /// Starts a server (blocking the calling thread until it listens): plain HTTP, or HTTPS with
     /// `tls.server` (then clients with a certificate signed by `tls.ca` are authenticated too).
     /// Bookmarks go out every `bookmarkInterval` seconds (a real server: about a minute).
+    /// `shortNames` of the custom resource for discovery (nil: `pp` for probepolicies, as the CRD).
     public init(tls: HTTPTestServerCertificates? = nil, bookmarkInterval: Double = 1, port: Int = 0,
                 group: String = "aeolus.io", version: String = "v1alpha1", plural: String = "probepolicies",
-                kind: String = "ProbePolicy") throws {
+                kind: String = "ProbePolicy", shortNames: [String]? = nil) throws {
         token = "fake-\(UUID().uuidString)"
         (self.group, self.version, self.plural, self.kind) = (group, version, plural, kind)
+        let shortNames = shortNames ?? (plural == "probepolicies" ? ["pp"] : [])
         var arguments = ["--group", group, "--version", version, "--plural", plural, "--kind", kind,
+                         "--short-names", shortNames.joined(separator: ","),
                          "--admin-token", "admin-\(UUID().uuidString)", "--tokens", token,
                          "--bookmark-interval", String(bookmarkInterval), "--port", String(port)]
         if let tls {
@@ -60,33 +65,59 @@ public final class FakeKubeAPIServer: Sendable {
 
     // MARK: objects
 
-    /// Creates `object` in `namespace` (server-set metadata added); returns it as stored.
+    /// Creates a custom resource object in `namespace` (`create(.probePolicies, ...)`).
     @discardableResult
     public func create(namespace: String, _ object: [String: Any]) throws -> [String: Any] {
-        try run(["op": "create", "namespace": namespace, "object": object]) as? [String: Any] ?? [:]
+        try create(.probePolicies, namespace: namespace, object)
     }
 
-    /// Replaces the spec, labels and annotations of an object (as `PUT`); returns it as stored.
+    /// Replaces a custom resource object's spec, labels and annotations (`update(.probePolicies, ...)`).
     @discardableResult
     public func update(namespace: String, name: String, _ object: [String: Any]) throws -> [String: Any] {
-        try run(["op": "update", "namespace": namespace, "name": name, "object": object]) as? [String: Any] ?? [:]
+        try update(.probePolicies, namespace: namespace, name: name, object)
     }
 
-    /// Deletes an object.
+    /// Deletes a custom resource object (`delete(.probePolicies, ...)`).
     public func delete(namespace: String, name: String) throws {
-        _ = try run(["op": "delete", "namespace": namespace, "name": name])
+        try delete(.probePolicies, namespace: namespace, name: name)
+    }
+
+    /// A custom resource object as stored; nil when absent (`get(.probePolicies, ...)`).
+    public func get(namespace: String, name: String) throws -> [String: Any]? {
+        try get(.probePolicies, namespace: namespace, name: name)
+    }
+
+    /// Creates `object` of `kind` (server-set metadata added; one ADDED event); returns it as
+    /// stored. `namespace` nil: the object's `metadata.namespace`, else `default` (ignored for
+    /// nodes). The custom resource's status is dropped (it is written only through `/status`); a
+    /// pod's or node's is kept, the test playing the kubelet.
+    @discardableResult
+    public func create(_ kind: FakeKubeKind, namespace: String? = nil, _ object: [String: Any]) throws -> [String: Any] {
+        try run(command("create", kind, namespace, ["object": object])) as? [String: Any] ?? [:]
+    }
+
+    /// Replaces an object's labels, annotations and spec (as `PUT`), and for pods and nodes its
+    /// status too (as `PUT` plus a status write), in one MODIFIED event; returns it as stored.
+    @discardableResult
+    public func update(_ kind: FakeKubeKind, namespace: String? = nil, name: String, _ object: [String: Any]) throws -> [String: Any] {
+        try run(command("update", kind, namespace, ["name": name, "object": object])) as? [String: Any] ?? [:]
+    }
+
+    /// Deletes an object (one DELETED event).
+    public func delete(_ kind: FakeKubeKind, namespace: String? = nil, name: String) throws {
+        _ = try run(command("delete", kind, namespace, ["name": name]))
     }
 
     /// An object as stored; nil when absent.
-    public func get(namespace: String, name: String) throws -> [String: Any]? {
+    public func get(_ kind: FakeKubeKind, namespace: String? = nil, name: String) throws -> [String: Any]? {
         do {
-            return try run(["op": "get", "namespace": namespace, "name": name]) as? [String: Any]
+            return try run(command("get", kind, namespace, ["name": name])) as? [String: Any]
         } catch let error as FakeKubeAPIError where error.code == 404 {
             return nil
         }
     }
 
-    /// The current resourceVersion of the collection.
+    /// The current resourceVersion (one counter for every resource, as etcd's revision).
     public func resourceVersion() throws -> String {
         (try run(["op": "list"]) as? [String: Any])?["resourceVersion"] as? String ?? ""
     }
@@ -163,12 +194,48 @@ public final class FakeKubeAPIServer: Sendable {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
+    /// A Pod object: `spec.nodeName`, `spec.hostNetwork`, one container, labels, `status.phase`,
+    /// `podIP`/`podIPs` (the first of `ips`), an ownerReference (`controller: true`) when `owner`
+    /// is given.
+    public static func pod(name: String, namespace: String = "default", node: String, labels: [String: String] = [:],
+                           ips: [String] = [], phase: String = "Running", hostNetwork: Bool = false,
+                           owner: (kind: String, name: String)? = nil) -> [String: Any] {
+        var metadata: [String: Any] = ["name": name, "namespace": namespace, "labels": labels]
+        if let owner {
+            metadata["ownerReferences"] = [["apiVersion": owner.kind == "Node" ? "v1" : "apps/v1", "kind": owner.kind,
+                                            "name": owner.name, "uid": "uid-\(owner.kind.lowercased())-\(owner.name)",
+                                            "controller": true, "blockOwnerDeletion": true] as [String: Any]]
+        }
+        var status: [String: Any] = ["phase": phase]
+        if let first = ips.first {
+            status["podIP"] = first
+            status["podIPs"] = ips.map { ["ip": $0] }
+        }
+        return ["apiVersion": "v1", "kind": "Pod", "metadata": metadata,
+                "spec": ["nodeName": node, "hostNetwork": hostNetwork,
+                         "containers": [["name": "main", "image": "registry.k8s.io/pause:3.10"]]] as [String: Any],
+                "status": status]
+    }
+
+    /// A Node object with labels (and a Ready condition, as a registered kubelet reports).
+    public static func node(name: String, labels: [String: String] = [:]) -> [String: Any] {
+        ["apiVersion": "v1", "kind": "Node", "metadata": ["name": name, "labels": labels] as [String: Any],
+         "status": ["conditions": [["type": "Ready", "status": "True"]]]]
+    }
+
     /// A ProbePolicy object (`metadata` name, `spec` template, parameters, node labels, suspend).
     public static func probePolicy(name: String, template: String, parameters: [String: Any] = [:],
                                    nodeLabels: [String: String] = [:], suspend: Bool = false) -> [String: Any] {
         ["apiVersion": "aeolus.io/v1alpha1", "kind": "ProbePolicy", "metadata": ["name": name],
          "spec": ["template": template, "parameters": parameters, "selector": ["nodes": ["matchLabels": nodeLabels]],
                   "suspend": suspend] as [String: Any]]
+    }
+
+    /// A control command on objects of `kind`.
+    private func command(_ op: String, _ kind: FakeKubeKind, _ namespace: String?, _ fields: [String: Any]) -> [String: Any] {
+        var command = fields.merging(["op": op, "kind": kind.rawValue]) { $1 }
+        if let namespace { command["namespace"] = namespace }
+        return command
     }
 
     private func run(_ command: [String: Any]) throws -> Any? {
@@ -179,6 +246,16 @@ public final class FakeKubeAPIServer: Sendable {
         }
         return answer["ok"]
     }
+}
+
+/// The resources `FakeKubeAPIServer` serves (besides Leases).
+public enum FakeKubeKind: String, Sendable {
+    /// The custom resource (by default Aeolus' ProbePolicy, `aeolus.io/v1alpha1`, namespaced).
+    case probePolicies
+    /// Core `v1` Pods (namespaced).
+    case pods
+    /// Core `v1` Nodes (cluster-scoped).
+    case nodes
 }
 
 /// The fake API server refused a command (the Status it would send a client).

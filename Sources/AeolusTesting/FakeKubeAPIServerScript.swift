@@ -1,42 +1,61 @@
 extension FakeKubeAPIServer {
-    /// The server `FakeKubeAPIServer` runs with `python3 -c`: one custom resource of the
-    /// Kubernetes API served as the real API server serves it (Python 3's http.server, threaded,
-    /// optional TLS). It keeps objects in memory with a global resourceVersion counter (etcd's
-    /// revision) and the history of events since the last compaction:
-    /// - list (`GET .../<plural>`, all namespaces or one): `<Kind>List` with `metadata.resourceVersion`;
-    /// - watch (`?watch=1&resourceVersion=RV[&allowWatchBookmarks=true][&timeoutSeconds=N]`): chunked
-    ///   JSON lines `{type, object}` of every change after RV (RV "" or "0": a synthetic ADDED per
-    ///   object first), BOOKMARKs every `--bookmark-interval` seconds, the stream closed after
-    ///   timeoutSeconds; an RV older than the last compaction gets one ERROR event with a 410
-    ///   `Expired` Status;
-    /// - `POST` (create, 201/409), `GET`/`PUT`/`DELETE` of one object (404, 409 on a stale
-    ///   resourceVersion), `PATCH` with `application/merge-patch+json` (415 for any other type) of
-    ///   the object or of its `/status` subresource (the status is written only there; the
-    ///   generation grows when the spec changes);
+    /// The server `FakeKubeAPIServer` runs with `python3 -c` (this part, then `httpScript`):
+    /// several resources of the Kubernetes API served as the real API server serves them (Python
+    /// 3's http.server, threaded, optional TLS): the custom resource (default: Aeolus' ProbePolicy,
+    /// namespaced, its status written only through `/status`), core `v1` Pods (namespaced) and
+    /// Nodes (cluster-scoped). It keeps objects in memory with one global resourceVersion counter
+    /// (etcd's revision) and, per resource, the history of events since the last compaction:
+    /// - list (`GET .../<plural>`, all namespaces or one): `<Kind>List` with `metadata.resourceVersion`,
+    ///   or a `meta.k8s.io/v1` Table when the client asks for one (`Accept: ...;as=Table`, as kubectl does);
+    /// - `labelSelector` (`a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, `a>1`, `a<1`,
+    ///   comma = AND) and `fieldSelector` (`=`, `==`, `!=` on `metadata.name`, `metadata.namespace`
+    ///   when namespaced; pods also `spec.nodeName`, `spec.restartPolicy`, `spec.schedulerName`,
+    ///   `spec.serviceAccountName`, `spec.hostNetwork`, `status.phase`, `status.podIP`,
+    ///   `status.nominatedNodeName`; nodes `spec.unschedulable`; any other field: 400 `field label
+    ///   not supported: X`), on list and watch alike;
+    /// - watch (`?watch=true&resourceVersion=RV[&allowWatchBookmarks=true][&timeoutSeconds=N]`):
+    ///   chunked JSON lines `{type, object}` of every change after RV (RV "" or "0": a synthetic
+    ///   ADDED per object first), BOOKMARKs every `--bookmark-interval` seconds, the stream closed
+    ///   after timeoutSeconds; an RV older than the last compaction gets one ERROR event with a 410
+    ///   `Expired` Status; with a selector, an object modified so that it stops matching goes out as
+    ///   DELETED and one that starts matching as ADDED (as the watch cache does);
+    /// - `POST` (create, 201/409; a created pod's status is reset to Pending, the custom resource's
+    ///   dropped, a node's kept), `GET`/`PUT`/`DELETE` of one object (404, 409 on a stale
+    ///   resourceVersion), `PATCH` with `application/merge-patch+json` or
+    ///   `application/strategic-merge-patch+json` (approximated: a merge patch whose lists of
+    ///   objects with a `name` merge by name, directives such as `$setElementOrder` ignored; 415 for
+    ///   any other type) of the object or of its `/status` subresource, `PUT` of `/status`; the
+    ///   generation grows when the spec changes;
     /// - `coordination.k8s.io/v1` Leases (leader election): `GET`, `POST` (409 AlreadyExists) and
     ///   `PUT` (409 Conflict on a stale resourceVersion) of one Lease; no list or watch;
+    /// - discovery, enough for kubectl and client libraries: `/version`, `/api`, `/apis`,
+    ///   `/api/v1`, `/apis/<group>/<version>` (APIResourceList with verbs, kind, shortNames), and a
+    ///   minimal `/openapi/v3` (each resource's PATCH with its `fieldValidation` parameter, so kubectl
+    ///   leaves validation to the server; no schemas; `/openapi/v2` is 404);
     /// - bearer tokens (`--tokens`, plus `--admin-token`) or, over TLS with `--client-ca`, a client
-    ///   certificate; anything else gets a 401 Status.
+    ///   certificate; anything else gets a 401 Status. (kubectl sends a token only over TLS.)
     /// Test control, one JSON command per stdin line (answer: one line `{"ok": ...}` or
-    /// `{"error": Status}`): create, update, delete, get, list, lease-get, lease-put, compact, tokens, outage (every
-    /// request and open watch is dropped without an answer), hold-watches (new watches wait before
-    /// they start), close-watches, requests (the log).
-    static let script = #"""
-import base64, copy, json, os, socket, ssl, sys, threading, time, uuid
+    /// `{"error": Status}`): create, update, delete, get, list (each with `kind`: probePolicies,
+    /// pods or nodes), lease-get, lease-put, compact, tokens, outage (every request and open watch
+    /// is dropped without an answer), hold-watches (new watches wait before they start),
+    /// close-watches, requests (the log).
+    static var script: String { storeScript + httpScript }
+
+    /// The objects, selectors and test control.
+    private static let storeScript = #"""
+import base64, copy, json, os, re, socket, ssl, sys, threading, time, uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs, unquote
 
 args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
-GROUP, VERSION, PLURAL, KIND = args["--group"], args["--version"], args["--plural"], args["--kind"]
 ADMIN = args["--admin-token"]
 BOOKMARK_INTERVAL = float(args.get("--bookmark-interval", "1"))
-API = "/apis/%s/%s" % (GROUP, VERSION)
 LEASE_API = "/apis/coordination.k8s.io/v1"
 
 cond = threading.Condition()
-st = {"rv": 1, "compacted": 1, "objects": {}, "leases": {}, "events": [], "tokens": set(args.get("--tokens", "").split(",")) - {""},
-      "down": False, "hold": False, "epoch": 0, "requests": []}
+st = {"rv": 1, "compacted": 1, "leases": {}, "tokens": set(args.get("--tokens", "").split(",")) - {""},
+      "down": False, "hold": False, "epoch": 0, "closed_at": {}, "requests": []}
 
 class Fail(Exception):
     def __init__(self, code, reason, message):
@@ -49,100 +68,287 @@ def status(code, reason, message):
 def now():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-def merge(target, patch):
-    # RFC 7386 JSON merge patch.
+def flag(value):
+    return "true" if value else "false"
+
+# --- resources -------------------------------------------------------------------------------
+
+def pod_fields(obj):
+    # The fields the real API server can select pods by (pkg/registry/core/pod: ToSelectableFields).
+    spec, s = obj.get("spec") or {}, obj.get("status") or {}
+    return {"spec.nodeName": spec.get("nodeName", ""), "spec.restartPolicy": spec.get("restartPolicy", ""),
+            "spec.schedulerName": spec.get("schedulerName", ""), "spec.serviceAccountName": spec.get("serviceAccountName", ""),
+            "spec.hostNetwork": flag(spec.get("hostNetwork")), "status.phase": s.get("phase", ""),
+            "status.podIP": s.get("podIP", ""), "status.nominatedNodeName": s.get("nominatedNodeName", "")}
+
+def node_fields(obj):
+    return {"spec.unschedulable": flag((obj.get("spec") or {}).get("unschedulable"))}
+
+def pod_create_status(obj):
+    # A created pod is Pending until a kubelet says otherwise (the real strategy resets status).
+    return {"phase": "Pending", "qosClass": "BestEffort"}
+
+class Resource:
+    # One served collection: its objects and the history of its events since the last compaction.
+    def __init__(self, key, group, version, plural, kind, namespaced, short_names=(), fields=None,
+                 create_status=None, generation=True, singular=None):
+        self.key, self.group, self.version, self.plural, self.kind = key, group, version, plural, kind
+        self.namespaced, self.short_names, self.generation = namespaced, list(short_names), generation
+        self.singular = singular or kind.lower()
+        self.api_version = version if group == "" else "%s/%s" % (group, version)
+        self.prefix = "/api/%s" % version if group == "" else "/apis/%s/%s" % (group, version)
+        self.qualified = plural if group == "" else "%s.%s" % (plural, group)
+        self.extra_fields = fields or (lambda obj: {})
+        # What a POST keeps of a given status: None drops it (a status subresource written only
+        # through /status), a function computes it, True keeps it.
+        self.create_status = create_status
+        self.objects, self.events = {}, []
+
+    def fields(self, obj):
+        meta = obj["metadata"]
+        values = {"metadata.name": meta.get("name", "")}
+        if self.namespaced:
+            values["metadata.namespace"] = meta.get("namespace", "")
+        values.update(self.extra_fields(obj))
+        return values
+
+    def not_found(self, name):
+        return Fail(404, "NotFound", '%s "%s" not found' % (self.qualified, name))
+
+CUSTOM = Resource("probePolicies", args["--group"], args["--version"], args["--plural"], args["--kind"], True,
+                  short_names=args.get("--short-names", "").split(",") if args.get("--short-names") else ())
+RESOURCES = {"probePolicies": CUSTOM,
+             "pods": Resource("pods", "", "v1", "pods", "Pod", True, ["po"], pod_fields, pod_create_status),
+             "nodes": Resource("nodes", "", "v1", "nodes", "Node", False, ["no"], node_fields, True, generation=False)}
+
+# --- selectors -------------------------------------------------------------------------------
+
+def split_unescaped(text, sep):
+    parts, current, escaped, depth = [], "", False, 0
+    for ch in text:
+        if escaped:
+            current += "\\" + ch
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "(":
+            depth += 1
+            current += ch
+        elif ch == ")":
+            depth -= 1
+            current += ch
+        elif ch == sep and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return parts + [current]
+
+LABEL_KEY = r"[A-Za-z0-9]([A-Za-z0-9_.\-/]*[A-Za-z0-9])?"
+LABEL_VALUE = r"([A-Za-z0-9]([A-Za-z0-9_.\-]*[A-Za-z0-9])?)?"
+
+def label_requirement(term):
+    # One requirement of a label selector, as k8s.io/apimachinery/pkg/labels parses it.
+    t = term.strip()
+    m = re.fullmatch(r"(!?)\s*(%s)" % LABEL_KEY, t)
+    if m:
+        key, negate = m.group(2), m.group(1) == "!"
+        return lambda labels: (key in labels) != negate
+    m = re.fullmatch(r"(%s)\s+(in|notin)\s*\(([^()]*)\)" % LABEL_KEY, t)
+    if m:
+        key, op = m.group(1), m.group(3)
+        values = {v.strip() for v in m.group(4).split(",")}
+        if not all(re.fullmatch(LABEL_VALUE, v) for v in values):
+            raise Fail(400, "BadRequest", "unable to parse requirement: invalid label value in %r" % t)
+        if op == "in":
+            return lambda labels: labels.get(key) in values
+        return lambda labels: labels.get(key) not in values
+    m = re.fullmatch(r"(%s)\s*(==|!=|=|>|<)\s*(\S*)" % LABEL_KEY, t)
+    if m:
+        key, op, value = m.group(1), m.group(3), m.group(4)
+        if op in (">", "<"):
+            if not re.fullmatch(r"-?\d+", value):
+                raise Fail(400, "BadRequest", "unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer")
+            bound = int(value)
+            def compare(labels):
+                try:
+                    n = int(labels[key])
+                except (KeyError, ValueError):
+                    return False
+                return n > bound if op == ">" else n < bound
+            return compare
+        if not re.fullmatch(LABEL_VALUE, value):
+            raise Fail(400, "BadRequest", "unable to parse requirement: invalid label value: %r" % value)
+        if op == "!=":
+            return lambda labels: labels.get(key) != value
+        return lambda labels: labels.get(key) == value
+    raise Fail(400, "BadRequest", "unable to parse requirement: found %r, expected a label selector requirement" % t)
+
+def field_requirement(resource, term):
+    # One requirement of a field selector: field=value, field==value or field!=value; the field
+    # must be one the resource supports, as the real server's field label conversion checks.
+    for op in ("!=", "==", "="):
+        index = term.find(op)
+        while index > 0 and term[index - 1] == "\\":
+            index = term.find(op, index + 1)
+        if index >= 0:
+            break
+    else:
+        raise Fail(400, "BadRequest", "invalid selector: '%s'; can't understand '%s'" % (term, term))
+    field, value = term[:index].strip(), term[index + len(op):].strip()
+    value = re.sub(r"\\(.)", r"\1", value)
+    if field not in resource.fields({"metadata": {}}):
+        raise Fail(400, "BadRequest", "field label not supported: %s" % field)
+    if op == "!=":
+        return lambda fields: fields[field] != value
+    return lambda fields: fields[field] == value
+
+def selector(resource, ns, q):
+    # The predicate a list or watch applies: namespace, labelSelector and fieldSelector.
+    labels = [label_requirement(t) for t in split_unescaped(q.get("labelSelector", ""), ",") if t.strip()]
+    fields = [field_requirement(resource, t) for t in split_unescaped(q.get("fieldSelector", ""), ",") if t.strip()]
+    def matches(obj):
+        meta = obj["metadata"]
+        if ns is not None and meta.get("namespace") != ns:
+            return False
+        values, label_values = resource.fields(obj), meta.get("labels") or {}
+        return all(r(label_values) for r in labels) and all(r(values) for r in fields)
+    return matches
+
+# --- objects ---------------------------------------------------------------------------------
+
+def merge(target, patch, strategic=False):
+    # RFC 7386 JSON merge patch. With `strategic`, an approximation of a strategic merge patch:
+    # directives ($patch, $retainKeys, $setElementOrder/...) are dropped and lists of objects
+    # with a `name` are merged by name (containers, ports, volumes); other lists are replaced.
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
     result = dict(target) if isinstance(target, dict) else {}
     for k, v in patch.items():
+        if strategic and k.startswith("$"):
+            continue
         if v is None:
             result.pop(k, None)
+        elif strategic and isinstance(v, list) and isinstance(result.get(k), list) \
+                and all(isinstance(x, dict) and "name" in x for x in v + result[k]):
+            merged = {x["name"]: x for x in result[k]}
+            for item in v:
+                if item.get("$patch") == "delete":
+                    merged.pop(item["name"], None)
+                else:
+                    merged[item["name"]] = merge(merged.get(item["name"]), item, True)
+            result[k] = list(merged.values())
         else:
-            result[k] = merge(result.get(k), v)
+            result[k] = merge(result.get(k), v, strategic)
     return result
 
-def record(kind, obj):
-    # Called with cond held: a new resourceVersion, the object stamped with it, an event.
+def record(r, kind, obj, previous):
+    # Called with cond held: a new resourceVersion, the object stamped with it, an event (with the
+    # object before the change, which selector-filtered watches compare).
     st["rv"] += 1
     obj["metadata"]["resourceVersion"] = str(st["rv"])
-    st["events"].append((st["rv"], kind, copy.deepcopy(obj)))
+    r.events.append((st["rv"], kind, copy.deepcopy(obj), previous))
     cond.notify_all()
     return copy.deepcopy(obj)
 
-def create(ns, obj):
+def key(r, ns, name):
+    return (ns if r.namespaced else "", name)
+
+def create(r, ns, obj, keep_status=False):
     with cond:
         meta = obj.setdefault("metadata", {})
         name = meta.get("name")
         if not name:
             raise Fail(422, "Invalid", "metadata.name: Required value")
-        if meta.get("namespace", ns) != ns:
-            raise Fail(400, "BadRequest", "the namespace of the object does not match the namespace of the request")
-        if (ns, name) in st["objects"]:
-            raise Fail(409, "AlreadyExists", '%s.%s "%s" already exists' % (PLURAL, GROUP, name))
-        obj["apiVersion"], obj["kind"] = "%s/%s" % (GROUP, VERSION), KIND
-        meta.update({"namespace": ns, "uid": str(uuid.uuid4()), "generation": 1, "creationTimestamp": now()})
-        obj.pop("status", None)  # the status subresource: status is set only through /status
-        st["objects"][(ns, name)] = obj
-        return record("ADDED", obj)
+        if r.namespaced:
+            if meta.get("namespace", ns) != ns:
+                raise Fail(400, "BadRequest", "the namespace of the object does not match the namespace of the request")
+            meta["namespace"] = ns
+        else:
+            meta.pop("namespace", None)
+        if key(r, ns, name) in r.objects:
+            raise Fail(409, "AlreadyExists", '%s "%s" already exists' % (r.qualified, name))
+        obj["apiVersion"], obj["kind"] = r.api_version, r.kind
+        meta.update({"uid": str(uuid.uuid4()), "creationTimestamp": now()})
+        if r.generation:
+            meta["generation"] = 1
+        if not keep_status and r.create_status is not True:
+            obj.pop("status", None)
+            if r.create_status:
+                obj["status"] = r.create_status(obj)
+        r.objects[key(r, ns, name)] = obj
+        return record(r, "ADDED", obj, None)
 
-def existing(ns, name):
-    obj = st["objects"].get((ns, name))
+def existing(r, ns, name):
+    obj = r.objects.get(key(r, ns, name))
     if obj is None:
-        raise Fail(404, "NotFound", '%s.%s "%s" not found' % (PLURAL, GROUP, name))
+        raise r.not_found(name)
     return obj
 
-def check_version(current, new):
+def check_version(r, current, new):
     rv = (new.get("metadata") or {}).get("resourceVersion")
     if rv and rv != current["metadata"]["resourceVersion"]:
-        raise Fail(409, "Conflict", 'Operation cannot be fulfilled on %s.%s "%s": the object has been modified; '
-                   'please apply your changes to the latest version and try again' % (PLURAL, GROUP, current["metadata"]["name"]))
+        raise Fail(409, "Conflict", 'Operation cannot be fulfilled on %s "%s": the object has been modified; '
+                   'please apply your changes to the latest version and try again' % (r.qualified, current["metadata"]["name"]))
 
-def replace_main(ns, name, new):
-    # PUT / PATCH of the main resource: spec, labels and annotations change; status is kept.
+def store(r, ns, name, current, obj):
+    # Called with cond held: keeps a changed object (one MODIFIED event), or answers the unchanged one.
+    if obj.get("spec") != current.get("spec") and r.generation:
+        obj["metadata"]["generation"] = current["metadata"].get("generation", 1) + 1
+    if obj == current:
+        return copy.deepcopy(current)
+    r.objects[key(r, ns, name)] = obj
+    return record(r, "MODIFIED", obj, copy.deepcopy(current))
+
+def replace_main(r, ns, name, new, with_status=False):
+    # PUT / PATCH of the main resource: spec, labels and annotations change; status is kept
+    # (replaced too with `with_status`: a test playing PUT plus a status write).
     with cond:
-        current = existing(ns, name)
-        check_version(current, new)
+        current = existing(r, ns, name)
+        check_version(r, current, new)
         obj = copy.deepcopy(current)
-        for key, value in new.items():
-            if key not in ("metadata", "status", "apiVersion", "kind"):
-                obj[key] = value
-        for key in ("labels", "annotations"):
-            if key in (new.get("metadata") or {}):
-                obj["metadata"][key] = new["metadata"][key]
-        if obj.get("spec") != current.get("spec"):
-            obj["metadata"]["generation"] = current["metadata"].get("generation", 1) + 1
-        if obj == current:
-            return copy.deepcopy(current)
-        st["objects"][(ns, name)] = obj
-        return record("MODIFIED", obj)
+        for k, value in new.items():
+            if k not in ("metadata", "status", "apiVersion", "kind"):
+                obj[k] = value
+        if with_status:
+            obj.pop("status", None)
+            if "status" in new:
+                obj["status"] = copy.deepcopy(new["status"])
+        for k in ("labels", "annotations"):
+            obj["metadata"].pop(k, None)
+            if k in (new.get("metadata") or {}):
+                obj["metadata"][k] = new["metadata"][k]
+        return store(r, ns, name, current, obj)
 
-def patch_main(ns, name, patch):
+def patch_main(r, ns, name, patch, strategic=False):
     with cond:
-        current = copy.deepcopy(existing(ns, name))
-        merged = merge(current, patch)
-    return replace_main(ns, name, merged)
+        current = copy.deepcopy(existing(r, ns, name))
+        merged = merge(current, patch, strategic)
+    return replace_main(r, ns, name, merged)
 
-def patch_status(ns, name, patch):
+def write_status(r, ns, name, doc, patch=True, strategic=False):
+    # The /status subresource: PATCH merges into the status, PUT replaces it; nothing else changes.
     with cond:
-        current = existing(ns, name)
-        check_version(current, patch)
+        current = existing(r, ns, name)
+        check_version(r, current, doc)
         obj = copy.deepcopy(current)
-        if "status" in patch:
-            new_status = merge(obj.get("status"), patch["status"])
-            if new_status is None:
-                obj.pop("status", None)
-            else:
-                obj["status"] = new_status
-        if obj == current:
-            return copy.deepcopy(current)
-        st["objects"][(ns, name)] = obj
-        return record("MODIFIED", obj)
+        if patch:
+            new_status = merge(obj.get("status"), doc["status"], strategic) if "status" in doc else obj.get("status")
+        else:
+            new_status = doc.get("status")
+        obj.pop("status", None)
+        if new_status is not None:
+            obj["status"] = new_status
+        return store(r, ns, name, current, obj)
 
-def delete(ns, name):
+def delete(r, ns, name):
     with cond:
-        obj = existing(ns, name)
-        del st["objects"][(ns, name)]
-        return record("DELETED", copy.deepcopy(obj))
+        obj = existing(r, ns, name)
+        del r.objects[key(r, ns, name)]
+        return record(r, "DELETED", copy.deepcopy(obj), copy.deepcopy(obj))
+
+def items(r, matches=lambda obj: True):
+    return [copy.deepcopy(r.objects[k]) for k in sorted(r.objects) if matches(r.objects[k])]
 
 def lease_existing(ns, name):
     obj = st["leases"].get((ns, name))
@@ -151,7 +357,7 @@ def lease_existing(ns, name):
     return obj
 
 def lease_stamp(obj):
-    # Leases share the resourceVersion counter (etcd's revision) but no ProbePolicy watch sees them.
+    # Leases share the resourceVersion counter (etcd's revision) but no watch sees them.
     st["rv"] += 1
     obj["metadata"]["resourceVersion"] = str(st["rv"])
     return copy.deepcopy(obj)
@@ -182,25 +388,29 @@ def lease_update(ns, name, new):
         st["leases"][(ns, name)] = obj
         return lease_stamp(obj)
 
-def items(ns):
-    return [copy.deepcopy(st["objects"][k]) for k in sorted(st["objects"]) if ns is None or k[0] == ns]
-
 def compact():
-    # Drops the history: a watch from an older resourceVersion gets 410 Expired.
+    # Drops the history of every resource: a watch from an older resourceVersion gets 410 Expired.
     with cond:
         st["compacted"] = st["rv"]
-        st["events"] = []
+        for r in RESOURCES.values():
+            r.events = []
         return {"compacted": str(st["rv"])}
 
 def control(command):
     op = command["op"]
-    if op == "create": return create(command["namespace"], command["object"])
-    if op == "update": return replace_main(command["namespace"], command["name"], command["object"])
-    if op == "delete": return delete(command["namespace"], command["name"])
+    r = RESOURCES[command.get("kind", "probePolicies")]
+    obj = command.get("object") or {}
+    ns = command.get("namespace")
+    if r.namespaced and ns is None:
+        ns = (obj.get("metadata") or {}).get("namespace") or "default"
+    keep_status = r is not CUSTOM  # tests play the kubelet: a pod's or node's status is theirs to set
+    if op == "create": return create(r, ns, obj, keep_status)
+    if op == "update": return replace_main(r, ns, command["name"], obj, keep_status)
+    if op == "delete": return delete(r, ns, command["name"])
     if op == "get":
-        with cond: return copy.deepcopy(existing(command["namespace"], command["name"]))
+        with cond: return copy.deepcopy(existing(r, ns, command["name"]))
     if op == "list":
-        with cond: return {"items": items(None), "resourceVersion": str(st["rv"])}
+        with cond: return {"items": items(r), "resourceVersion": str(st["rv"])}
     if op == "lease-get":
         with cond: return copy.deepcopy(lease_existing(command["namespace"], command["name"]))
     if op == "lease-put":
@@ -213,236 +423,17 @@ def control(command):
     if op == "tokens":
         with cond: st["tokens"] = set(command["tokens"])
         return {}
-    if op == "outage":
+    if op in ("outage", "hold-watches", "close-watches"):
         with cond:
-            st["down"] = command["down"]
-            cond.notify_all()
-        return {}
-    if op == "hold-watches":
-        with cond:
-            st["hold"] = command["hold"]
-            cond.notify_all()
-        return {}
-    if op == "close-watches":
-        with cond:
-            st["epoch"] += 1
+            if op == "outage": st["down"] = command["down"]
+            if op == "hold-watches": st["hold"] = command["hold"]
+            if op == "close-watches":
+                st["closed_at"][st["epoch"]] = st["rv"]
+                st["epoch"] += 1
             cond.notify_all()
         return {}
     if op == "requests":
         with cond: return {"requests": list(st["requests"])}
     raise Fail(400, "BadRequest", "unknown control op %s" % op)
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def send_json(self, code, doc):
-        body = json.dumps(doc).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def drop(self):
-        # An unreachable server: the connection closes without an answer.
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def authenticated(self):
-        auth = self.headers.get("Authorization", "")
-        if auth.startswith("Bearer "):
-            token = auth[7:]
-            return token == ADMIN or token in st["tokens"]
-        if isinstance(self.connection, ssl.SSLSocket) and self.connection.getpeercert():
-            return True  # x509 client certificate signed by the client CA
-        return not st["tokens"]
-
-    def route(self):
-        url = urlparse(self.path)
-        q = {k: v[0] for k, v in parse_qs(url.query).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        with cond:
-            down = st["down"]
-            st["requests"].append({"method": self.command, "path": url.path, "query": q,
-                                   "contentType": self.headers.get("Content-Type", ""),
-                                   "authorization": self.headers.get("Authorization", "")})
-        if down:
-            return self.drop()
-        if not self.authenticated():
-            return self.send_json(401, status(401, "Unauthorized", "Unauthorized"))
-        try:
-            self.api(url.path, q, body)
-        except Fail as f:
-            self.send_json(f.code, status(f.code, f.reason, f.message))
-
-    def api(self, path, q, body):
-        if path.startswith(LEASE_API + "/"):
-            return self.lease_api(path, body)
-        if not path.startswith(API + "/"):
-            raise Fail(404, "NotFound", "the server could not find the requested resource")
-        parts = [unquote(p) for p in path[len(API) + 1:].split("/")]
-        ns, rest = None, parts
-        if parts[0] == "namespaces" and len(parts) >= 3:
-            ns, rest = parts[1], parts[2:]
-        if rest[0] != PLURAL or len(rest) > 3:
-            raise Fail(404, "NotFound", "the server could not find the requested resource")
-        name = rest[1] if len(rest) > 1 else None
-        sub = rest[2] if len(rest) > 2 else None
-        doc = json.loads(body) if body else None
-        method = self.command
-        if name is None:
-            if method == "GET" and q.get("watch") in ("1", "true"):
-                return self.watch(ns, q)
-            if method == "GET":
-                with cond:
-                    return self.send_json(200, {"kind": KIND + "List", "apiVersion": "%s/%s" % (GROUP, VERSION),
-                                                "metadata": {"resourceVersion": str(st["rv"])}, "items": items(ns)})
-            if method == "POST" and ns is not None:
-                return self.send_json(201, create(ns, doc))
-            raise Fail(405, "MethodNotAllowed", "method %s is not supported on the collection" % method)
-        if ns is None:
-            raise Fail(404, "NotFound", "%s is namespaced" % PLURAL)
-        if sub not in (None, "status"):
-            raise Fail(404, "NotFound", "no subresource %s" % sub)
-        if method == "PATCH":
-            ctype = self.headers.get("Content-Type", "").split(";")[0].strip()
-            if ctype != "application/merge-patch+json":
-                raise Fail(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types "
-                           "include: application/merge-patch+json (this fake server supports no other)")
-            return self.send_json(200, patch_status(ns, name, doc) if sub == "status" else patch_main(ns, name, doc))
-        if sub is not None:
-            raise Fail(405, "MethodNotAllowed", "only PATCH is supported on /status here")
-        if method == "GET":
-            with cond:
-                return self.send_json(200, copy.deepcopy(existing(ns, name)))
-        if method == "PUT":
-            return self.send_json(200, replace_main(ns, name, doc))
-        if method == "DELETE":
-            return self.send_json(200, delete(ns, name))
-        raise Fail(405, "MethodNotAllowed", "method %s" % method)
-
-    def lease_api(self, path, body):
-        parts = [unquote(p) for p in path[len(LEASE_API) + 1:].split("/")]
-        if len(parts) not in (3, 4) or parts[0] != "namespaces" or parts[2] != "leases":
-            raise Fail(404, "NotFound", "the server could not find the requested resource")
-        ns, name, doc, method = parts[1], (parts[3] if len(parts) == 4 else None), json.loads(body) if body else None, self.command
-        if name is None and method == "POST":
-            return self.send_json(201, lease_create(ns, doc))
-        if name is not None and method == "GET":
-            with cond:
-                return self.send_json(200, copy.deepcopy(lease_existing(ns, name)))
-        if name is not None and method == "PUT":
-            return self.send_json(200, lease_update(ns, name, doc))
-        raise Fail(405, "MethodNotAllowed", "method %s is not supported on leases here" % method)
-
-    def watch(self, ns, q):
-        requested = q.get("resourceVersion", "")
-        timeout = float(q.get("timeoutSeconds", "1800"))
-        bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
-        with cond:
-            while st["hold"]:
-                cond.wait()
-            epoch = st["epoch"]
-            pending = []
-            if requested in ("", "0"):
-                # Start at the current state: a synthetic ADDED per object, then every change.
-                position = st["rv"]
-                pending = [("ADDED", o) for o in items(ns)]
-            else:
-                try:
-                    position = int(requested)
-                except ValueError:
-                    raise Fail(400, "BadRequest", "invalid resourceVersion %r" % requested)
-                if position < st["compacted"]:
-                    expired = status(410, "Expired", "too old resource version: %d (%d)" % (position, st["compacted"]))
-                    pending = None
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        def send(kind, obj):
-            line = json.dumps({"type": kind, "object": obj}).encode() + b"\n"
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
-            self.wfile.flush()
-        try:
-            if pending is None:
-                send("ERROR", expired)
-                return self.end()
-            for kind, obj in pending:
-                send(kind, obj)
-            deadline = time.monotonic() + timeout
-            next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
-            while True:
-                with cond:
-                    while True:
-                        if st["down"]:
-                            return self.drop()
-                        if st["epoch"] != epoch:
-                            break
-                        fresh = [e for e in st["events"] if e[0] > position
-                                 and (ns is None or e[2]["metadata"].get("namespace") == ns)]
-                        now_ = time.monotonic()
-                        if fresh or now_ >= deadline or (bookmarks and now_ >= next_bookmark):
-                            break
-                        cond.wait(min(deadline, next_bookmark if bookmarks else deadline) - now_)
-                    if st["epoch"] != epoch:
-                        return self.end()
-                    current = st["rv"]
-                for rv, kind, obj in fresh:
-                    send(kind, obj)
-                    position = rv
-                if time.monotonic() >= deadline:
-                    return self.end()
-                if bookmarks and time.monotonic() >= next_bookmark:
-                    position = max(position, current)
-                    send("BOOKMARK", {"kind": KIND, "apiVersion": "%s/%s" % (GROUP, VERSION),
-                                      "metadata": {"resourceVersion": str(position)}})
-                    next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
-        except OSError:
-            self.close_connection = True
-
-    def end(self):
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = route
-
-def serve_control():
-    # One JSON command per stdin line, one JSON answer per stdout line; EOF ends the server.
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            answer = {"ok": control(json.loads(line))}
-        except Fail as f:
-            answer = {"error": status(f.code, f.reason, f.message)}
-        except Exception as e:
-            answer = {"error": status(500, "InternalError", repr(e))}
-        sys.stdout.write(json.dumps(answer) + "\n")
-        sys.stdout.flush()
-    os._exit(0)
-
-def main():
-    server = ThreadingHTTPServer(("127.0.0.1", int(args.get("--port", "0"))), Handler)
-    server.daemon_threads = True
-    if "--cert" in args:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args["--cert"], args["--key"])
-        if "--client-ca" in args:
-            ctx.load_verify_locations(args["--client-ca"])
-            ctx.verify_mode = ssl.CERT_OPTIONAL
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    print("PORT %d" % server.server_address[1], flush=True)
-    threading.Thread(target=serve_control, daemon=True).start()
-    server.serve_forever()
-
-main()
 """#
 }

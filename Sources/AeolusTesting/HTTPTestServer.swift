@@ -49,8 +49,9 @@ public final class HTTPTestServer: Sendable {
     public func url(_ path: String) -> String { baseURL + path }
 }
 
-/// Runs blocking fixture work (process start-up, waiting for a port) on a new thread.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+/// Runs blocking fixture work (process start-up, waiting for a port, a child process a test
+/// talks to while it runs) on a new thread, off Swift's cooperative pool.
+public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
