@@ -72,7 +72,7 @@ struct PodInventoryBenchmark: Benchmark {
                 let start = ContinuousClock.now
                 let link = try program.attachTC(interface: interface, direction: .egress, namespace: nil)
                 let elapsed = ContinuousClock.now - start
-                try link.detach()
+                _ = try link.attachment.detach()
                 link.close()
                 return elapsed.milliseconds
             }
@@ -112,18 +112,19 @@ struct PodInventoryBenchmark: Benchmark {
         // Churn: the idle agent first, then 100 pods created and deleted per minute.
         guard let pid = agent?.pid else { throw BenchError("no agent process") }
         let idle = try await ProcessSample.measure(pid: pid, for: .seconds(churnSeconds / 2))
-        let churn = try await ProcessSample.measure(pid: pid, for: .seconds(churnSeconds)) {
+        let addresses = namespaces.map(\.address)
+        let churn = try await ProcessSample.measure(pid: pid, for: .seconds(churnSeconds)) { [churnSeconds, churnPerMinute] in
             let gap = Duration.seconds(60) / churnPerMinute
             var live: [String] = []
             var serial = 0
             let end = ContinuousClock.now + .seconds(churnSeconds)
             while ContinuousClock.now < end {
-                let pod = namespaces[serial % namespaces.count]
+                let address = addresses[serial % addresses.count]
                 let name = "churn-\(serial)"
                 serial += 1
                 // Churned pods take the namespaces in turn, so each is found and attached.
                 try api.create(.pods, namespace: "churn", FakeKubeAPIServer.pod(name: name, namespace: "churn", node: node,
-                                                                               labels: ["app": "bench"], ips: [pod.address]))
+                                                                               labels: ["app": "bench"], ips: [address]))
                 live.append(name)
                 if live.count > 10 { try api.delete(.pods, namespace: "churn", name: live.removeFirst()) }
                 try await Task.sleep(for: gap)

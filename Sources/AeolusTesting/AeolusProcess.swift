@@ -31,6 +31,9 @@ public class AeolusProcess {
         stop()
     }
 
+    /// The process id.
+    public var pid: Int32 { process.processIdentifier }
+
     /// Whether the process still runs.
     public var isRunning: Bool { process.isRunning }
 

@@ -136,23 +136,27 @@ import Testing
         try web2.sendUDPToHost(port: 9, count: 5, payload: Array("aeolus".utf8))
         _ = try? Subprocess.collect("/usr/sbin/ip", ["netns", "exec", web1.name, "timeout", "1", "bash", "-c",
                                                     "exec 3<>/dev/tcp/\(db1.address)/8080"])
-        #expect(await EndToEnd.eventually(30) {
+        let flowsNamed = await EndToEnd.eventually(30) {
             let page = await metrics()
             return page.contains("pod=\"web-2\"") && page.contains("aeolus_flow_tcp_segments_total{")
                 && page.split(separator: "\n").contains { $0.hasPrefix("aeolus_flow_tcp_segments_total{")
                     && $0.contains("src_pod=\"web-1\"") && $0.contains("dst_pod=\"db-1\"")
                     && $0.contains("src_namespace=\"shop\"") && $0.contains("dst_namespace=\"shop\"") }
-        }, "metrics:\n\(await metrics())\n\(logs())")
-        #expect((await metrics()).split(separator: "\n").contains {
+        }
+        let page = await metrics()
+        #expect(flowsNamed, "metrics:\n\(page)\n\(logs())")
+        #expect(page.split(separator: "\n").contains {
             $0.hasPrefix("aeolus_pod_packets_total{") && $0.contains("pod=\"web-2\"") && $0.contains("workload=\"web\"")
                 && $0.contains("workload_kind=\"Deployment\"") && $0.contains("namespace=\"shop\"")
-        }, "\(await metrics())")
+        }, "\(page)")
 
         // Deleting web-2 detaches it, and its series leave /metrics within a collection interval.
         try api.delete(.pods, namespace: "shop", name: "web-2")
         #expect(await EndToEnd.eventually(30) { detached(web2) }, "\(logs())")
         let detachedAt = ContinuousClock.now
-        #expect(await EndToEnd.eventually(30) { !(await metrics()).contains("pod=\"web-2\"") }, "\(await metrics())")
+        let seriesGone = await EndToEnd.eventually(30) { !(await metrics()).contains("pod=\"web-2\"") }
+        let after = await metrics()
+        #expect(seriesGone, "\(after)")
         let gone = ContinuousClock.now - detachedAt
         print("pod deleted → probes detached; detached → series gone from /metrics: \(gone)")
         #expect(gone < .seconds(3), "series of web-2 left /metrics after \(gone) (interval 1 s)")
