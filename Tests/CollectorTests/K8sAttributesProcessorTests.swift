@@ -79,7 +79,7 @@ struct K8sAttributesProcessorTests {
         config.flowAssociation = [.init(ipLabel: "saddr", prefix: "src_"), .init(ipLabel: "daddr", prefix: "dst_")]
         configure(&config)
         let context = ComponentContext(id: ComponentID(type: "k8sattributes"), logger: logger, telemetry: CollectorTelemetry())
-        return K8sAttributesProcessor(config: config, logger: context, next: Sink())
+        return K8sAttributesProcessor(config: config, context: context, next: Sink())
     }
 
     static func run(_ processor: K8sAttributesProcessor, _ points: [MetricPoint]) async throws -> [MetricPoint] {

@@ -5,7 +5,7 @@ public struct K8sAttributesProcessorFactory: ProcessorFactory {
     public init() {}
     public var type: String { "k8sattributes" }
     public func create(config: K8sAttributesProcessorConfig, context: ComponentContext, next: any Consumer) throws -> any Processor {
-        K8sAttributesProcessor(config: config, logger: context, next: next)
+        K8sAttributesProcessor(config: config, context: context, next: next)
     }
 }
 
@@ -21,7 +21,7 @@ public final class K8sAttributesProcessor: Processor {
     private let inventory: PodInventory
     private let next: any Consumer
 
-    init(config: K8sAttributesProcessorConfig, logger context: ComponentContext, next: any Consumer) {
+    init(config: K8sAttributesProcessorConfig, context: ComponentContext, next: any Consumer) {
         self.config = config
         inventory = PodInventory(config: config, logger: context.logger)
         self.next = next
