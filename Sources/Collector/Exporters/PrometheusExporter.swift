@@ -37,7 +37,8 @@ public struct PrometheusExporterFactory: ExporterFactory {
 }
 
 /// Serves the latest value of every series it was given, in the Prometheus text format (with
-/// HELP and TYPE; counters named `_total`), for Prometheus to scrape.
+/// HELP and TYPE; counters named `_total`), for Prometheus to scrape. A staleness marker
+/// (`MetricPoint.staleNaN`) removes its series from the page at once.
 ///
 /// The table keeps, per series, only what the key does not hold (16 bytes beside the key, whose
 /// label array the receiver's points share).
@@ -76,7 +77,13 @@ public final class PrometheusExporter: Exporter, @unchecked Sendable {
     public func consume(_ batch: MetricBatch) async throws {
         let now = secondsSinceEpoch()
         lock.withLock {
-            for point in batch.points { series[point.series] = Entry(value: point.value, updated: now, kind: point.kind) }
+            for point in batch.points {
+                if point.isStale {
+                    series.removeValue(forKey: point.series)
+                } else {
+                    series[point.series] = Entry(value: point.value, updated: now, kind: point.kind)
+                }
+            }
             help.merge(batch.help) { _, new in new }
         }
         context.telemetry.exported(context.telemetryName, batch.points.count)

@@ -88,6 +88,36 @@ public struct MetricPoint: Sendable, Hashable {
         return labels.remove(at: index).value
     }
 
+    /// Sets every label of `extra` (sorted by name, names unique), replacing labels of the same
+    /// name: one merge into a new array, for processors that add several labels at once.
+    public mutating func setLabels(sorted extra: [MetricLabel]) {
+        guard !extra.isEmpty else { return }
+        var merged: [MetricLabel] = []
+        merged.reserveCapacity(labels.count + extra.count)
+        var i = 0, j = 0
+        while i < labels.count || j < extra.count {
+            if j == extra.count || (i < labels.count && labels[i].name < extra[j].name) {
+                merged.append(labels[i]); i += 1
+            } else {
+                if i < labels.count && labels[i].name == extra[j].name { i += 1 }
+                merged.append(extra[j]); j += 1
+            }
+        }
+        labels = merged
+    }
+
+    /// Prometheus' staleness marker: a NaN with this exact bit pattern says "this series ended"
+    /// (the scrape loop appends one for every series a target stopped exposing).
+    public static let staleNaN = Double(bitPattern: 0x7ff0_0000_0000_0002)
+
+    /// Whether the value is the staleness marker (compared by bits: every NaN compares unequal).
+    public var isStale: Bool { value.bitPattern == Self.staleNaN.bitPattern }
+
+    /// The staleness marker of this point's series, at `timestamp`.
+    public func staleMarker(at timestamp: Int64) -> MetricPoint {
+        MetricPoint(name: name, labels: labels, value: Self.staleNaN, kind: kind, timestamp: timestamp, sorted: true)
+    }
+
     /// Milliseconds since the epoch, now.
     public static func now() -> Int64 {
         var spec = timespec()

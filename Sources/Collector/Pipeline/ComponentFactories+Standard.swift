@@ -8,6 +8,7 @@ extension ComponentFactories {
         factories.register(BatchProcessorFactory())
         factories.register(FilterProcessorFactory())
         factories.register(AttributesProcessorFactory())
+        factories.register(K8sAttributesProcessorFactory())
         factories.register(ThresholdProcessorFactory())
         factories.register(CounterChangeProcessorFactory(.delta))
         factories.register(CounterChangeProcessorFactory(.rate))

@@ -35,7 +35,8 @@ public struct CounterChangeProcessorFactory: ProcessorFactory {
 
 /// Turns cumulative counters into their increase since the previous sample (`delta`) or their
 /// per-second rate (`rate`), as gauges. The first sample of a series only primes the history.
-/// Other points pass unchanged.
+/// Other points pass unchanged. A counter's staleness marker forgets its history and passes on
+/// renamed like its samples, so the converted series ends too.
 ///
 /// `@unchecked Sendable`: the history is guarded by `lock`.
 public final class CounterChangeProcessor: Processor, @unchecked Sendable {
@@ -65,11 +66,15 @@ public final class CounterChangeProcessor: Processor, @unchecked Sendable {
         out.points = lock.withLock {
             batch.points.compactMap { point in
                 guard point.kind == .counter, matcher.isEmpty || matcher.matches(point) else { return point }
-                guard let change = history.change(point), change.seconds > 0 else { return nil }
                 var converted = point
                 converted.kind = .gauge
-                converted.value = mode == .delta ? change.increase : change.increase / change.seconds
                 converted.name += config.suffix
+                if point.isStale {
+                    history.forget(point)
+                    return converted
+                }
+                guard let change = history.change(point), change.seconds > 0 else { return nil }
+                converted.value = mode == .delta ? change.increase : change.increase / change.seconds
                 return converted
             }
         }

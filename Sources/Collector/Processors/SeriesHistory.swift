@@ -13,6 +13,11 @@ struct SeriesHistory {
         return (increase, Double(point.timestamp - previous.timestamp) / 1000)
     }
 
+    /// Forgets the series of `point` (it ended: a staleness marker).
+    mutating func forget(_ point: MetricPoint) {
+        last.removeValue(forKey: point.series)
+    }
+
     /// Forgets series not seen since `timestamp` (milliseconds).
     mutating func expire(before timestamp: Int64) {
         last = last.filter { $0.value.timestamp >= timestamp }

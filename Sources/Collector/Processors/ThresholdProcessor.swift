@@ -44,6 +44,10 @@ public struct ThresholdProcessorFactory: ProcessorFactory {
 /// Passes only the points whose value, or rate, is beyond a bound: turns a stream of samples
 /// into a stream of events (what the dictator reacts to).
 ///
+/// A staleness marker of a thresholded metric forgets the series' history and is dropped: the
+/// output is events, not series, and the dictator's evaluator would take the NaN for a value
+/// (it forgets quiet series by itself).
+///
 /// `@unchecked Sendable`: the series history is guarded by `lock`.
 public final class ThresholdProcessor: Processor, @unchecked Sendable {
     private let config: ThresholdProcessorConfig
@@ -70,6 +74,10 @@ public final class ThresholdProcessor: Processor, @unchecked Sendable {
         out.points = lock.withLock {
             batch.points.filter { point in
                 guard matcher.isEmpty || matcher.matches(point) else { return config.passOthers }
+                if point.isStale {
+                    history.forget(point)
+                    return false
+                }
                 guard config.rate else { return crosses(point.value) }
                 guard let change = history.change(point), change.seconds > 0 else { return false }
                 return crosses(change.increase / change.seconds)

@@ -84,6 +84,10 @@ public final class EBPFReceiver: Receiver {
 /// Reads `probes.json` (again only when its modification time changes), keeps the pinned maps
 /// open (by pin path; closing those no longer listed) and decodes them.
 ///
+/// When the probes change (or the file goes), the replaced decoders' series that the next read
+/// does not export again get one staleness marker in that read: a probe removed, or an
+/// attachment gone from it, ends its series at once.
+///
 /// `@unchecked Sendable`: all state is guarded by `lock`; reads run one at a time.
 public final class ProbeMapReader: @unchecked Sendable {
     private struct Source {
@@ -101,6 +105,8 @@ public final class ProbeMapReader: @unchecked Sendable {
     private var modified: timespec?
     private var maps: [String: Map] = [:]
     private var sources: [Source] = []
+    /// Decoders replaced since the last read, whose series end unless exported again.
+    private var retired: [MetricDecoder] = []
     private var help: [String: String] = [:]
     private var warned: Set<String> = []
     /// The live probes as last applied, without what changes on every agent pass (run-time
@@ -118,11 +124,8 @@ public final class ProbeMapReader: @unchecked Sendable {
     /// Closes every open map.
     public func close() {
         lock.withLock {
-            for map in maps.values { map.close() }
-            maps = [:]
-            sources = []
-            modified = nil
-            applied = nil
+            dropAllSources()
+            retired = []
         }
     }
 
@@ -144,8 +147,30 @@ public final class ProbeMapReader: @unchecked Sendable {
                     warnOnce("\(source.probe)/\(source.decoder.spec.name)", "reading map \(source.map.name) of probe \(source.probe) failed: \(error)")
                 }
             }
+            endRetiredSeries(in: &batch, timestamp: now)
             return (batch, entries)
         }
+    }
+
+    /// Appends a staleness marker for every series of the retired decoders that `batch` does
+    /// not hold (once per probe change: one set of the batch's series).
+    private func endRetiredSeries(in batch: inout MetricBatch, timestamp: Int64) {
+        guard !retired.isEmpty else { return }
+        defer { retired = [] }
+        let markers = retired.flatMap { $0.staleMarkersForLastScrape(timestamp: timestamp) }
+        guard !markers.isEmpty else { return }
+        let current = Set(batch.points.lazy.filter { !$0.isStale }.map(\.series))
+        batch.points += markers.filter { !current.contains($0.series) }
+    }
+
+    /// Closes the maps and retires the decoders of every source.
+    private func dropAllSources() {
+        for map in maps.values { map.close() }
+        retired += sources.map(\.decoder)
+        maps = [:]
+        sources = []
+        modified = nil
+        applied = nil
     }
 
     private func warnOnce(_ key: String, _ message: String) {
@@ -158,11 +183,7 @@ public final class ProbeMapReader: @unchecked Sendable {
             if modified != nil || sources.isEmpty == false {
                 logger.info("no probe state at \(statePath); reading no maps")
             }
-            for map in maps.values { map.close() }
-            maps = [:]
-            sources = []
-            modified = nil
-            applied = nil
+            dropAllSources()
             return
         }
         if let modified, modified.tv_sec == info.st_mtim.tv_sec, modified.tv_nsec == info.st_mtim.tv_nsec { return }
@@ -214,6 +235,7 @@ public final class ProbeMapReader: @unchecked Sendable {
         }
         for (path, map) in maps where open[path] == nil { map.close() }
         maps = open
+        retired += self.sources.map(\.decoder)
         self.sources = sources
         self.help = help
         logger.info("probe state loaded", metadata: ["probes": "\(state.probes.count)", "metrics": "\(sources.count)", "maps": "\(open.count)"])

@@ -14,6 +14,11 @@ import AeolusModel
 /// scrape costs one lookup and its points share one label array (no strings are built, and the
 /// exporters' tables keep referring to the same storage); decoded field values are kept by
 /// their raw bytes, so a new series mostly reuses (interns) the strings of its fields.
+///
+/// Staleness: a key whose interface index (or network namespace inode) is not among the probe's
+/// attachments is not exported (the entry outlived the pod it was attached to); a series exported
+/// in the previous scrape and absent from this one gets one Prometheus staleness marker
+/// (`MetricPoint.staleNaN`), so exporters end it now instead of at their expiry.
 /// Not thread-safe: one decoder belongs to one reader at a time.
 public final class MetricDecoder {
     private enum Slot {
@@ -47,10 +52,12 @@ public final class MetricDecoder {
         }
     }
 
-    /// A series' labels and the scrape that last saw it.
+    /// A series' labels, the scrape that last saw it, and whether it is exported (false: its key
+    /// names an interface or namespace the probe is no longer attached to).
     private struct CachedSeries {
         let labels: [MetricLabel]
         var generation: UInt32
+        let exported: Bool
     }
 
     /// The spec it decodes.
@@ -65,6 +72,9 @@ public final class MetricDecoder {
     private let bounds: [Double]
     /// Label slots in label-name order.
     private let slots: [(name: String, slot: Slot)]
+    /// Key fields that name an attachment (by interface index, or by netns inode when `netns`),
+    /// checked only when the probe has attachments of that kind.
+    private let attachmentFields: [(index: Int, netns: Bool)]
     private var narrowCache: [[UInt64: String]]
     private var wideCache: [[WideKey: String]]
     /// Field values per field, at most this many each (cleared when full).
@@ -114,6 +124,12 @@ public final class MetricDecoder {
         }
         slots += fixed.map { ($0.name, .fixed($0)) }
         self.slots = slots.sorted { $0.0 < $1.0 }
+        attachmentFields = spec.labels.enumerated().compactMap { index, label in
+            guard index != bucket, let first = label.decoders.first,
+                  ["ifname", "ifindex", "pod", "namespace"].contains(first.name) else { return nil }
+            let netns = first.args["from"] == "netns"
+            return (netns ? context.networkNamespaces.isEmpty : context.interfaces.isEmpty) ? nil : (index, netns)
+        }
         narrowCache = Array(repeating: [:], count: names.count)
         wideCache = Array(repeating: [:], count: names.count)
     }
@@ -128,15 +144,16 @@ public final class MetricDecoder {
         let kind: MetricKind = spec.type == .counter ? .counter : .gauge
         generation &+= 1
         var seen = 0
-        defer { forgetSeriesNotSeen(seen) }
         guard let bucketField else {
             let name = spec.name, scale = spec.scale, offset = spec.valueOffset, width = spec.valueSize
             points.reserveCapacity(seriesCache.count)
             try forEach { key, value in
+                guard let labels = cachedLabels(key, seen: &seen) else { return }
                 let number = Self.value(value, size: valueSize, perCPU: perCPU, offset: offset, width: width)
-                points.append(MetricPoint(name: name, labels: cachedLabels(key, seen: &seen), value: Double(number) * scale,
+                points.append(MetricPoint(name: name, labels: labels, value: Double(number) * scale,
                                           kind: kind, timestamp: timestamp, sorted: true))
             }
+            forgetSeriesNotSeen(seen, timestamp: timestamp, markingStale: &points)
             return points
         }
         // Histograms: group by the key without its bucket field.
@@ -154,54 +171,101 @@ public final class MetricDecoder {
             groups[group] = counts
         }
         for (group, counts) in groups {
-            let base = group.withUnsafeBytes { cachedLabels($0, seen: &seen) }
-            var cumulative: UInt64 = 0
+            guard let base = group.withUnsafeBytes({ cachedLabels($0, seen: &seen) }) else { continue }
+            var cumulative: [Double] = []
+            cumulative.reserveCapacity(bounds.count + 1)
+            var running: UInt64 = 0
             var sum = 0.0
             for (index, bound) in bounds.enumerated() {
-                cumulative &+= counts[index]
+                running &+= counts[index]
                 sum += Double(counts[index]) * bound
-                var point = MetricPoint(name: spec.name + "_bucket", labels: base, value: Double(cumulative),
-                                        kind: .histogram, timestamp: timestamp, sorted: true)
-                point.setLabel("le", PrometheusText.format(bound))
-                points.append(point)
+                cumulative.append(Double(running))
             }
-            cumulative &+= counts[bounds.count]
+            running &+= counts[bounds.count]
             sum += Double(counts[bounds.count]) * (bounds.last ?? 0)
-            var infinity = MetricPoint(name: spec.name + "_bucket", labels: base, value: Double(cumulative),
-                                       kind: .histogram, timestamp: timestamp, sorted: true)
-            infinity.setLabel("le", "+Inf")
-            points.append(infinity)
-            points.append(MetricPoint(name: spec.name + "_count", labels: base, value: Double(cumulative), kind: .histogram, timestamp: timestamp, sorted: true))
-            points.append(MetricPoint(name: spec.name + "_sum", labels: base, value: sum, kind: .histogram, timestamp: timestamp, sorted: true))
+            cumulative.append(Double(running))
+            appendHistogram(base, cumulative: cumulative, sum: sum, timestamp: timestamp, to: &points)
         }
+        forgetSeriesNotSeen(seen, timestamp: timestamp, markingStale: &points)
         return points
     }
 
-    /// The labels of `key` from the series cache, decoded on a miss; counts the series seen in
+    /// The points of one histogram: a `_bucket` per bound and `+Inf` (`cumulative` holds one
+    /// count more than `bounds`: the last is the total), `_count` and `_sum`.
+    private func appendHistogram(_ base: [MetricLabel], cumulative: [Double], sum: Double, timestamp: Int64, to points: inout [MetricPoint]) {
+        for (index, count) in cumulative.enumerated() {
+            var point = MetricPoint(name: spec.name + "_bucket", labels: base, value: count, kind: .histogram, timestamp: timestamp, sorted: true)
+            point.setLabel("le", index < bounds.count ? PrometheusText.format(bounds[index]) : "+Inf")
+            points.append(point)
+        }
+        points.append(MetricPoint(name: spec.name + "_count", labels: base, value: cumulative.last ?? 0, kind: .histogram, timestamp: timestamp, sorted: true))
+        points.append(MetricPoint(name: spec.name + "_sum", labels: base, value: sum, kind: .histogram, timestamp: timestamp, sorted: true))
+    }
+
+    /// The staleness markers of the series with these labels (every sample series of a histogram).
+    private func appendStaleMarkers(_ labels: [MetricLabel], timestamp: Int64, to points: inout [MetricPoint]) {
+        guard bucketField != nil else {
+            points.append(MetricPoint(name: spec.name, labels: labels, value: MetricPoint.staleNaN,
+                                      kind: spec.type == .counter ? .counter : .gauge, timestamp: timestamp, sorted: true))
+            return
+        }
+        appendHistogram(labels, cumulative: Array(repeating: MetricPoint.staleNaN, count: bounds.count + 1),
+                        sum: MetricPoint.staleNaN, timestamp: timestamp, to: &points)
+    }
+
+    /// The labels of `key` from the series cache, decoded on a miss; nil when the series is not
+    /// exported (its key names an attachment the probe no longer has). Counts the series seen in
     /// this scrape.
-    private func cachedLabels(_ key: UnsafeRawBufferPointer, seen: inout Int) -> [MetricLabel] {
+    private func cachedLabels(_ key: UnsafeRawBufferPointer, seen: inout Int) -> [MetricLabel]? {
         let raw = RawKey(UnsafeRawBufferPointer(rebasing: key.prefix(keySize)))
         if let index = seriesCache.index(forKey: raw) {
             if seriesCache.values[index].generation != generation {
                 seriesCache.values[index].generation = generation
                 seen += 1
             }
-            return seriesCache.values[index].labels
+            return seriesCache.values[index].exported ? seriesCache.values[index].labels : nil
         }
         let decoded = labels(key)
-        seriesCache[raw] = CachedSeries(labels: decoded, generation: generation)
+        let exported = isAttached(key)
+        seriesCache[raw] = CachedSeries(labels: decoded, generation: generation, exported: exported)
         seen += 1
-        return decoded
+        return exported ? decoded : nil
+    }
+
+    /// Whether every key field naming an attachment names one the probe has.
+    private func isAttached(_ key: UnsafeRawBufferPointer) -> Bool {
+        for (index, netns) in attachmentFields {
+            let bytes = UnsafeRawBufferPointer(rebasing: key[offsets[index]..<offsets[index] + spec.labels[index].size])
+            guard let number = LabelDecoder.littleEndian(bytes) else { continue }
+            let known = netns ? context.networkNamespaces[number] != nil : context.interfaces[Int(truncatingIfNeeded: number)] != nil
+            if !known { return false }
+        }
+        return true
     }
 
     /// Series in the series cache (for tests).
     var cachedSeriesCount: Int { seriesCache.count }
 
-    /// Drops the cached series the last scrape did not see (deleted or evicted map entries).
-    private func forgetSeriesNotSeen(_ seen: Int) {
+    /// Drops the cached series this scrape did not see (deleted or evicted map entries), with a
+    /// staleness marker for each one that was exported.
+    private func forgetSeriesNotSeen(_ seen: Int, timestamp: Int64, markingStale points: inout [MetricPoint]) {
         guard seriesCache.count > seen else { return }
         let current = generation
+        for series in seriesCache.values where series.generation != current && series.exported {
+            appendStaleMarkers(series.labels, timestamp: timestamp, to: &points)
+        }
         seriesCache = seriesCache.filter { $0.value.generation == current }
+    }
+
+    /// Staleness markers for every series the last scrape exported: what a decoder that is
+    /// replaced (its probe changed or left) leaves behind; the reader drops those the new
+    /// decoders export again.
+    public func staleMarkersForLastScrape(timestamp: Int64) -> [MetricPoint] {
+        var points: [MetricPoint] = []
+        for series in seriesCache.values where series.generation == generation && series.exported {
+            appendStaleMarkers(series.labels, timestamp: timestamp, to: &points)
+        }
+        return points
     }
 
     /// The sorted labels of one key (decoded now; no series cache).
