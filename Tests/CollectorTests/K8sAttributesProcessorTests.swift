@@ -136,6 +136,20 @@ struct K8sAttributesProcessorTests {
                               + "phase=Running,pod=web-7d4f-abcde,pod_uid=uid-web-7d4f-abcde} 1"])
     }
 
+    @Test func aPointOfAHostVethFindsItsPodByDefault() async throws {
+        var web = Self.pods[0]
+        web.hostInterface = "cali12ab"
+        var host = Self.pods[5]
+        host.hostInterface = "eth0"   // a host-network pod never owns an interface
+        let file = try PodsFile([web, host])
+        let out = try await Self.run(Self.processor(file) { $0.flowAssociation = [] },
+                                     [point("aeolus_pod_packets_total", ["interface": "cali12ab"], 3),
+                                      point("aeolus_pod_packets_total", ["interface": "eth0"], 4)])
+        #expect(out.lines == ["aeolus_pod_packets_total{interface=cali12ab,namespace=prod,pod=web-7d4f-abcde,workload=web,"
+                              + "workload_kind=Deployment} 3",
+                              "aeolus_pod_packets_total{interface=eth0} 4"])
+    }
+
     @Test func theFileChangingBetweenBatchesIsReadAgain() async throws {
         let file = try PodsFile([Self.pods[0]])
         let processor = Self.processor(file)
@@ -204,7 +218,7 @@ struct K8sAttributesProcessorTests {
         let config = K8sAttributesProcessorConfig()
         #expect(config.podsFile == "/var/lib/aeolus/agent/pods.json")
         #expect(config.metadata == [.workload, .workloadKind])
-        #expect(config.podAssociation == [.labels(pod: "pod", namespace: "namespace")])
+        #expect(config.podAssociation == [.labels(pod: "pod", namespace: "namespace"), .hostInterface(label: "interface")])
         #expect(K8sAttributesProcessorConfig.PodLabel(key: "app.kubernetes.io/name").tagName == "label_app_kubernetes_io_name")
     }
 

@@ -53,6 +53,9 @@ public final class K8sAttributesProcessor: Processor {
             case let .uid(label):
                 guard let uid = point.label(label) else { continue }
                 labels = (pods.current.pod(uid: uid) ?? pods.departed.pod(uid: uid))?.identified
+            case let .hostInterface(label):
+                guard let interface = point.label(label) else { continue }
+                labels = (pods.current.pod(hostInterface: interface) ?? pods.departed.pod(hostInterface: interface))?.identified
             }
             if let labels {
                 point.setLabels(sorted: labels)

@@ -38,6 +38,9 @@ public struct K8sAttributesProcessorConfig: ComponentConfig {
         case ip(label: String)
         /// A label holding the pod's uid (OTel: `k8s.pod.uid`).
         case uid(label: String)
+        /// A label holding the host end of the pod's veth (the `interface` label of a probe that
+        /// the agent attached on the host side, as it does for Kubernetes pods).
+        case hostInterface(label: String)
     }
 
     /// One address label of a flow point and the prefix of the labels that name its pod.
@@ -61,7 +64,7 @@ public struct K8sAttributesProcessorConfig: ComponentConfig {
     /// The pod labels added.
     public var labels: [PodLabel] = []
     /// How points find their pod, first match wins.
-    public var podAssociation: [PodAssociation] = [.labels(pod: "pod", namespace: "namespace")]
+    public var podAssociation: [PodAssociation] = [.labels(pod: "pod", namespace: "namespace"), .hostInterface(label: "interface")]
     /// IP labels resolved to pods, each adding its prefixed labels.
     public var flowAssociation: [FlowAssociation] = []
     /// How long a pod gone from the file still labels points (and their staleness markers) that
@@ -94,8 +97,8 @@ public struct K8sAttributesProcessorConfig: ComponentConfig {
         fields.read("pod_association", into: &podAssociation) { node in
             node.list()?.compactMap { element in
                 guard let parts = element.fields(known: ["from", "pod", "namespace", "name"]) else { return nil }
-                guard let from = parts["from"]?.choice(["labels", "ip", "uid"]) else {
-                    if parts["from"] == nil { parts.report("from", "missing required field \"from\" (labels, ip or uid)") }
+                guard let from = parts["from"]?.choice(["labels", "ip", "uid", "host_interface"]) else {
+                    if parts["from"] == nil { parts.report("from", "missing required field \"from\" (labels, ip, uid or host_interface)") }
                     return nil
                 }
                 if from == "labels" {
@@ -105,7 +108,11 @@ public struct K8sAttributesProcessorConfig: ComponentConfig {
                     parts.report("name", "from: \(from) needs name (the label holding the pod's \(from))")
                     return nil
                 }
-                return from == "ip" ? .ip(label: name) : .uid(label: name)
+                switch from {
+                case "ip": return .ip(label: name)
+                case "uid": return .uid(label: name)
+                default: return .hostInterface(label: name)
+                }
             }
         }
         fields.read("flow_association", into: &flowAssociation) { node in

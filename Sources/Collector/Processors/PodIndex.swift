@@ -31,6 +31,7 @@ struct PodIndex: Sendable {
     private var byName: [PodName: Int] = [:]
     private var byUID: [String: Int] = [:]
     private var byIP: [String: Int] = [:]
+    private var byHostInterface: [String: Int] = [:]
 
     private init() {}
 
@@ -43,6 +44,7 @@ struct PodIndex: Sendable {
             entries.append(Self.entry(pod, node: node, config: config))
             byName[PodName(namespace: pod.namespace, name: pod.name)] = index
             if let uid = pod.uid { byUID[uid] = index }
+            if let host = pod.hostInterface, !pod.hostNetwork { byHostInterface[host] = index }
             guard !pod.hostNetwork else { continue }
             let isFinished = pod.phase == "Succeeded" || pod.phase == "Failed"
             for text in pod.ips {
@@ -67,6 +69,9 @@ struct PodIndex: Sendable {
 
     /// The pod with uid `uid`.
     func pod(uid: String) -> Entry? { byUID[uid].map { entries[$0] } }
+
+    /// The pod whose veth has `name` as its host end (unique on the node).
+    func pod(hostInterface name: String) -> Entry? { byHostInterface[name].map { entries[$0] } }
 
     /// The pod with address `ip` (in `inet_ntop` form, as the `inet_ip` decoder writes it).
     func pod(ip: String) -> Entry? { byIP[ip].map { entries[$0] } }
