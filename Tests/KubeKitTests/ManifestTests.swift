@@ -1,0 +1,24 @@
+import AeolusTesting
+import Foundation
+import Testing
+
+/// The Kubernetes manifests render with kubectl's kustomize, and the node DaemonSet asks for what
+/// its agent needs on a real cluster, and nothing more.
+@Suite struct ManifestTests {
+    @Test func manifestsRenderAndTheAgentReadsItsNodesPods() throws {
+        let manifests = AeolusBinary.repositoryRoot() + "/manifests"
+        let output = try Subprocess.collect(try FakeKubeAPIServerFidelityTests.kubectlPath(), ["kustomize", manifests])
+        #expect(output.status == 0, "kubectl kustomize manifests: \(output.standardError)")
+        let rendered = output.standardOutput
+        let documents = rendered.components(separatedBy: "\n---\n")
+        let role = try #require(documents.first { $0.contains("kind: ClusterRole\n") && $0.contains("name: aeolus-node") })
+        #expect(role.contains("- pods") && role.contains("- nodes"), "\(role)")
+        for verb in ["get", "list", "watch"] { #expect(role.contains("- \(verb)")) }
+        for verb in ["create", "update", "patch", "delete"] { #expect(!role.contains("- \(verb)"), "the agent's role grants \(verb)") }
+        let daemonSet = try #require(documents.first { $0.contains("kind: DaemonSet") })
+        #expect(daemonSet.contains("--pods=kubernetes"))
+        #expect(daemonSet.contains("fieldPath: spec.nodeName"), "NODE_NAME from the downward API")
+        #expect(daemonSet.contains("path: /run/netns") && daemonSet.contains("path: /var/run/netns"))
+        #expect(rendered.contains("k8sattributes:"), "the collector enriches from the agent's inventory")
+    }
+}
