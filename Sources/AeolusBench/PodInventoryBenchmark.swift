@@ -14,6 +14,9 @@ import KubeKit
 ///   reaching a KubeKit watch in this process);
 /// - churn: 100 pods created and deleted per minute for a minute: the agent's CPU seconds and RSS,
 ///   beside the same agent idle for the same time.
+///
+/// With `AEOLUS_BENCH_LOG_DIR` set, the agent logs at debug level (its stage durations per pass)
+/// into `agent-pods.log` there.
 struct PodInventoryBenchmark: Benchmark {
     let name = "pods"
     let repository: String?
@@ -55,10 +58,12 @@ struct PodInventoryBenchmark: Benchmark {
         let api = try await FakeKubeAPIServer.start(bookmarkInterval: 5)
         try api.writeKubeconfig(to: scratch.path("kubeconfig"))
         try api.create(.nodes, FakeKubeAPIServer.node(name: node, labels: ["kubernetes.io/os": "linux"]))
+        let logs = ProcessInfo.processInfo.environment["AEOLUS_BENCH_LOG_DIR"]
         agent = try AeolusProcess(arguments: [
             "agent", "--node", node, "--pods", "kubernetes", "--kubeconfig", scratch.path("kubeconfig"),
             "--assignments", scratch.path("assignments.yaml"), "--state-dir", scratch.path("agent"),
-            "--listen", "none", "--interval", "30", "--log-level", "warning"], logFile: scratch.path("agent.log"))
+            "--listen", "none", "--interval", "30", "--log-level", logs == nil ? "warning" : "debug"],
+                                  logFile: logs.map { "\($0)/agent-pods.log" } ?? scratch.path("agent.log"))
         let state = StateWatcher(path: scratch.path("agent/\(NodeProbeState.fileName)"))
 
         // The floor: the probe's program is loaded once; attaching it on a host veth is what a new pod needs.

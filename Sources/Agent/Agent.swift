@@ -38,6 +38,8 @@ public final class Agent: Sendable {
     private enum Event: Sendable {
         case desired(NodeAssignment)
         case tick
+        /// The pod inventory changed.
+        case pods
     }
 
     /// Creates an agent (nothing happens until `run()`).
@@ -105,7 +107,7 @@ public final class Agent: Sendable {
         let inventoryTask = Task { await inventory.run() }
         let inventoryChanges = Task {
             // A pod appeared, went or changed: reconcile now, not at the next interval.
-            for await _ in inventory.changes() { continuation.yield(.tick) }
+            for await _ in inventory.changes() { continuation.yield(.pods) }
         }
         let interval = configuration.interval
         let ticker = Task {
@@ -120,9 +122,10 @@ public final class Agent: Sendable {
             var received: Date?
             for await event in events {
                 if Task.isCancelled { break }
-                var isNew = false
-                if case let .desired(assignment) = event { (current, received, isNew) = (assignment, Date(), true) }
-                await reconcile(current, received: received, isNew: isNew)
+                var trigger: String?
+                if case let .desired(assignment) = event { (current, received, trigger) = (assignment, Date(), "revision") }
+                if case .pods = event { trigger = "pods" }
+                await reconcile(current, received: received, trigger: trigger)
             }
         } onCancel: {
             continuation.finish()
@@ -158,17 +161,17 @@ public final class Agent: Sendable {
     }
 
     /// One level-based pass: list pods, plan, apply, write the state. A pass for a new revision
-    /// (which arrived at `received`) logs at debug level how long each part took (queued, pods,
-    /// plan, apply, state file).
-    private func reconcile(_ desired: NodeAssignment?, received: Date?, isNew: Bool = false) async {
+    /// (which arrived at `received`) or a change of the pods (`trigger`) logs at debug level how
+    /// long each part took (queued, pods, plan, apply, state file).
+    private func reconcile(_ desired: NodeAssignment?, received: Date?, trigger: String? = nil) async {
         let node = configuration.node
         let directory = configuration.stateDirectory
         let queued = ContinuousClock.now
         let result = try? await kernel.run { [self, applier, inventory, metrics, logger] () -> (NodeProbeState, ContinuousClock.Instant) in
             var laps: [(String, ContinuousClock.Instant)] = [("queued", ContinuousClock.now)]
             defer {
-                if isNew, let desired, logger.logLevel <= .debug {
-                    var metadata: Logger.Metadata = ["revision": "\(desired.revision)"]
+                if let trigger, let desired, logger.logLevel <= .debug {
+                    var metadata: Logger.Metadata = ["revision": "\(desired.revision)", "trigger": "\(trigger)"]
                     var last = queued
                     for (name, instant) in laps {
                         let elapsed = instant - last
@@ -188,11 +191,10 @@ public final class Agent: Sendable {
                 metrics.countError("inventory")
                 logger.error("cannot list pods (keeping the last list): \(error)")
             }
-            self.writePodsFile(inventory.records(), node: node, source: inventory.source, directory: directory)
+            laps.append(("pods", .now))
             // Without any list of pods yet, nothing is planned: an empty list would detach every
             // probe an earlier agent left on the pods.
             if let desired, let pods = listed ?? self.lastPods.withLock({ $0 }) {
-                laps.append(("pods", .now))
                 let plan = AgentPlan.plan(desired: desired.probes, pods: pods, actual: applier.actual)
                 for step in plan.steps { logger.info("\(step)") }
                 laps.append(("plan", .now))
@@ -206,6 +208,9 @@ public final class Agent: Sendable {
                 logger.error("cannot write \(directory)/\(NodeProbeState.fileName): \(error)")
             }
             laps.append(("state_file", .now))
+            // After the state: the collector's enrichment can wait a millisecond, attaching should not.
+            self.writePodsFile(inventory.records(), node: node, source: inventory.source, directory: directory)
+            laps.append(("pods_file", .now))
             return (state, applied)
         }
         let now = result?.1 ?? ContinuousClock.now

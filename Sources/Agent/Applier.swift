@@ -35,6 +35,10 @@ public final class Applier: @unchecked Sendable {
     /// Performs `plan`'s steps in order; a failing step marks its probe and the rest go on.
     /// `received` is when the assignment behind the plan arrived (kept with new probes).
     public func apply(_ plan: AgentPlan, received: Date? = nil) {
+        // A probe's record is written once per plan, after all its attaches and detaches: one
+        // encoding of its attach points rather than one per step (a new pod is two tc steps).
+        var changed: [String: ProbeRuntime] = [:]
+        defer { for runtime in changed.values where probes[runtime.assignment.id] === runtime { persist(runtime) } }
         for step in plan.steps {
             let started = ContinuousClock.now
             switch step {
@@ -49,16 +53,16 @@ public final class Applier: @unchecked Sendable {
             case let .attach(probe, point):
                 guard let runtime = probes[probe.id] else { continue }
                 attach(runtime, at: point)
-                persist(runtime)
+                changed[probe.id] = runtime
                 observe(since: started)
             case let .detach(id, point):
                 guard let runtime = probes[id] else { continue }
                 detach(runtime, at: point)
-                persist(runtime)
+                changed[id] = runtime
             case let .update(probe):
                 guard let runtime = probes[probe.id] else { continue }
                 runtime.assignment = probe
-                persist(runtime)
+                changed[probe.id] = runtime
             case let .remove(id):
                 guard let runtime = probes.removeValue(forKey: id) else { continue }
                 tearDown(runtime, keepingDirectory: false)
