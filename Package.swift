@@ -21,6 +21,7 @@ let package = Package(
     products: [
         .executable(name: "aeolus", targets: ["aeolus"]),
         .executable(name: "aeolus-bench", targets: ["AeolusBench"]),
+        .executable(name: "aeolus-fuzz", targets: ["AeolusFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -115,6 +116,10 @@ let package = Package(
             "RemoteWrite", "CurlKit", "AeolusTesting",
         ]),
 
+        // `make fuzz`: every outside input as a fuzz target (libFuzzer with -DFUZZING, a replayer without).
+        .target(name: "FuzzTargets", dependencies: ["AeolusModel", "RemoteWrite", "Snappy", "Collector", "Dictator"]),
+        .executableTarget(name: "AeolusFuzz", dependencies: ["FuzzTargets"]),
+
         // Test support, shipped as a library: temp git repos, git daemon, network-namespace pods, a fake
         // Kubernetes API server.
         .target(name: "AeolusTesting", dependencies: ["ProcessKit"]),
@@ -125,6 +130,7 @@ let package = Package(
         .testTarget(name: "KubeKitTests", dependencies: ["KubeKit", "CurlKit", "AeolusTesting"]),
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"]),
         .testTarget(name: "NetKitTests", dependencies: ["NetKit", "AeolusTesting"]),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"], resources: [.copy("Corpus")]),
         .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),
