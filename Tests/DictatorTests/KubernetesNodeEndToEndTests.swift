@@ -79,7 +79,7 @@ import Testing
                 "--listen", "none", "--interval", "5"], logFile: temp.path("agent-\(node).log"))
         }
         processes = [try agent("node-a"), try agent("node-b")]
-        let metricsPort = Self.freePort()
+        let metricsPort = try PrometheusServer.freePort()
         try """
             receivers:
               ebpf: {state_dir: \(temp.path("agent-node-a")), interval: 1s, node: node-a}
@@ -166,19 +166,5 @@ import Testing
         try api.update(.nodes, name: "node-b", FakeKubeAPIServer.node(name: "node-b", labels: ["aeolus.io/probes": "off"]))
         #expect(await EndToEnd.eventually(30) { detached(web3) }, "\(logs())")
         #expect(attached(web1))
-    }
-
-    /// A TCP port free on 127.0.0.1 now.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
