@@ -12,8 +12,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __u8 saddr[4] = {};
-const volatile __u8 daddr[4] = {};
+/* Aligned so each address is one 32-bit load, not four byte loads. */
+const volatile __u8 saddr[4] __attribute__((aligned(4))) = {};
+const volatile __u8 daddr[4] __attribute__((aligned(4))) = {};
 const volatile __u16 sport = 0;
 const volatile __u16 dport = 0;
 
@@ -29,16 +30,18 @@ struct flag_key {
     __u16 pad;
 };
 
+/* Per CPU: each CPU adds to its own slot, no atomic; the collector sums the slots. */
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
     __uint(max_entries, 1024);
     __type(key, struct flag_key);
     __type(value, __u64);
 } tcp_flags SEC(".maps");
 
+/* Whether `got` (network order) is the wanted address; 0.0.0.0 wants any. */
 static __always_inline bool addr_is(const volatile __u8 *want, __u32 got)
 {
-    __u32 w = want[0] | want[1] << 8 | want[2] << 16 | (__u32)want[3] << 24;
+    __u32 w = *(const volatile __u32 *)want;
     return w == 0 || w == got;
 }
 
@@ -66,16 +69,16 @@ static __always_inline int observe(struct __sk_buff *skb, __u8 direction)
     struct flag_key key = { .sport = sp, .dport = dp, .direction = direction };
     __builtin_memcpy(key.saddr, &ip->saddr, 4);
     __builtin_memcpy(key.daddr, &ip->daddr, 4);
-    if (tcp->syn) { key.flag = FLAG_SYN; aeolus_add(&tcp_flags, &key, 1); }
-    if (tcp->fin) { key.flag = FLAG_FIN; aeolus_add(&tcp_flags, &key, 1); }
-    if (tcp->rst) { key.flag = FLAG_RST; aeolus_add(&tcp_flags, &key, 1); }
+    if (tcp->syn) { key.flag = FLAG_SYN; aeolus_add_percpu(&tcp_flags, &key, 1); }
+    if (tcp->fin) { key.flag = FLAG_FIN; aeolus_add_percpu(&tcp_flags, &key, 1); }
+    if (tcp->rst) { key.flag = FLAG_RST; aeolus_add_percpu(&tcp_flags, &key, 1); }
     if (!tcp->syn && !tcp->rst && tcp->window == 0) {
         key.flag = FLAG_ZERO_WINDOW;
-        aeolus_add(&tcp_flags, &key, 1);
+        aeolus_add_percpu(&tcp_flags, &key, 1);
     }
     if (bpf_ntohs(ip->tot_len) > ip->ihl * 4 + tcp->doff * 4) {
         key.flag = FLAG_DATA;
-        aeolus_add(&tcp_flags, &key, 1);
+        aeolus_add_percpu(&tcp_flags, &key, 1);
     }
     return TC_ACT_UNSPEC;
 }
