@@ -58,12 +58,16 @@ bench: deps
 # A crash input belongs in Tests/FuzzTests/Corpus/<target>/ with its fix: `make test` replays it.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := remote-write remote-write-v2 snappy template graph policy settings collector-config agent-protocol webhook
+# The flags go through a toolset so that they reach the link too: libFuzzer's runtime, and lld
+# (gold stops with an internal error on this binary's debug information).
 fuzz: deps
-	$(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product aeolus-fuzz $(SWIFT_FLAGS)
-	@failed=""; for t in $(FUZZ_TARGETS); do \
+	@mkdir -p .build-fuzz && printf '%s\n' '{"schemaVersion": "1.0", "swiftCompiler": {"extraCLIOptions": ["-sanitize=fuzzer", "-DFUZZING", "-use-ld=lld"]}}' > .build-fuzz/toolset.json
+	$(SWIFT) build -c release --scratch-path .build-fuzz --toolset .build-fuzz/toolset.json --product aeolus-fuzz $(SWIFT_FLAGS)
+	@bin=$$($(SWIFT) build -c release --scratch-path .build-fuzz --toolset .build-fuzz/toolset.json --show-bin-path)/aeolus-fuzz; \
+	failed=""; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build-fuzz/corpus/$$t .build-fuzz/crashes/$$t; \
 	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
-	  AEOLUS_FUZZ_TARGET=$$t .build-fuzz/release/aeolus-fuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
+	  AEOLUS_FUZZ_TARGET=$$t $$bin -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
 	    -print_final_stats=1 -artifact_prefix=.build-fuzz/crashes/$$t/ .build-fuzz/corpus/$$t Tests/FuzzTests/Corpus/$$t \
 	    > .build-fuzz/$$t.log 2>&1 || failed="$$failed $$t"; \
 	  grep -E "stat::number_of_executed_units|stat::new_units_added" .build-fuzz/$$t.log | tr '\n' ' '; echo; \
