@@ -13,6 +13,8 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CNetlink", path: "Sources/CNetlink"),
     .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
                    providers: [.apt(["libsnappy-dev"])]),
+    // glibc's _GNU_SOURCE declarations ProcessKit needs (pipe2, posix_spawn closefrom/chdir).
+    .systemLibrary(name: "CProcessKit", path: "Sources/CProcessKit"),
 ]
 
 let package = Package(
@@ -33,8 +35,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: systemLibraries + [
-        // Child processes started with signals unblocked, and run-to-completion helpers.
-        .target(name: "ProcessKit"),
+        // Child processes without Foundation's Process: posix_spawn with signals unblocked and no
+        // inherited descriptors, reaped by a thread of their own; bounded waits; run-to-completion helpers.
+        .target(name: "ProcessKit", dependencies: ["CProcessKit"]),
 
         // Kits: the only places that touch C pointers.
         .target(name: "GitKit", dependencies: ["CGit2"]),
@@ -128,6 +131,7 @@ let package = Package(
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "AeolusTesting"], exclude: ["Programs"]),
         .testTarget(name: "CurlKitTests", dependencies: ["CurlKit", "AeolusTesting"]),
         .testTarget(name: "KubeKitTests", dependencies: ["KubeKit", "CurlKit", "AeolusTesting"]),
+        .testTarget(name: "ProcessKitTests", dependencies: ["ProcessKit"]),
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"]),
         .testTarget(name: "NetKitTests", dependencies: ["NetKit", "AeolusTesting"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"], resources: [.copy("Corpus")]),

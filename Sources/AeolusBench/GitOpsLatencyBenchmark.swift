@@ -59,22 +59,12 @@ struct GitOpsLatencyBenchmark: Benchmark {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/bpftrace") else {
             throw BenchError("bpftrace (Debian's package) is the peer of the gitops benchmark; make bench installs it")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/bpftrace")
-        process.arguments = ["-e", "tracepoint:sock:inet_sock_set_state { @[args->newstate] = count(); }"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
         let start = ContinuousClock.now
-        try ChildProcess.launch(process)
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("Attaching") {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
+        let process = try ChildProcess("/usr/bin/bpftrace", ["-e", "tracepoint:sock:inet_sock_set_state { @[args->newstate] = count(); }"],
+                                       standardOutput: .pipe, standardError: .null)
+        while let line = process.standardOutput!.readLine(timeout: .seconds(30)), !line.contains("Attaching") {}
         let elapsed = ContinuousClock.now - start
-        ChildProcess.stop(process, timeout: 5)
+        process.terminateSynchronously(grace: .seconds(5))
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
@@ -84,7 +74,7 @@ struct GitOpsLatencyBenchmark: Benchmark {
         let work: String
         private(set) var dictatorURL = ""
         let stateDirectory: String
-        private var processes: [Process] = []
+        private var processes: [ChildProcess] = []
         private let node = "bench-node-\(getpid())"
 
         /// A session; with `webhook`, the served repository sends the webhook after each push.
@@ -176,7 +166,7 @@ struct GitOpsLatencyBenchmark: Benchmark {
 
         /// Stops the agent (its probes are then purged), the dictator and git daemon.
         func stop() {
-            for process in processes.reversed() { ChildProcess.stop(process, timeout: 10) }
+            for process in processes.reversed() { process.terminateSynchronously(grace: .seconds(10)) }
             processes = []
             _ = try? Subprocess.collect("/bin/rm", ["-rf", "/sys/fs/bpf/aeolus/\(node)"])
             rmdir("/sys/fs/bpf/aeolus")
@@ -202,17 +192,9 @@ struct GitOpsLatencyBenchmark: Benchmark {
         }
 
         private func spawn(_ executable: String, _ arguments: [String], log: String? = nil) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            if let log, FileManager.default.createFile(atPath: log, contents: nil),
-               let handle = FileHandle(forWritingAtPath: log) {
-                process.standardError = handle
-            }
-            try ChildProcess.launch(process)
-            processes.append(process)
+            var standardError = ChildProcess.Redirect.null
+            if let log, FileManager.default.createFile(atPath: log, contents: nil) { standardError = .file(log) }
+            processes.append(try ChildProcess(executable, arguments, standardOutput: .null, standardError: standardError))
         }
 
         private func freePort() throws -> Int {

@@ -11,7 +11,7 @@ public final class GitDaemon {
     public let baseDirectory: String
     /// The TCP port on 127.0.0.1.
     public let port: Int
-    private let process: Process
+    private let process: ChildProcess
 
     /// Starts the daemon and waits until it accepts connections (up to `timeout` seconds per try;
     /// a port taken between picking and binding is retried with another one).
@@ -20,23 +20,18 @@ public final class GitDaemon {
         var lastError = "no attempt made"
         for _ in 0..<5 {
             let port = try Self.freeLoopbackPort()
-            let process = Process()
             // git-daemon itself, not `git daemon`: the `git` wrapper would stay between us and it.
-            process.executableURL = URL(fileURLWithPath: Self.executable)
-            process.arguments = ["--reuseaddr", "--base-path=\(baseDirectory)", "--export-all",
-                                 "--enable=receive-pack", "--listen=127.0.0.1", "--port=\(port)", baseDirectory]
-            process.environment = Git.environment
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try ChildProcess.launch(process)
+            let process = try ChildProcess(Self.executable,
+                                           ["--reuseaddr", "--base-path=\(baseDirectory)", "--export-all",
+                                            "--enable=receive-pack", "--listen=127.0.0.1", "--port=\(port)", baseDirectory],
+                                           environment: Git.environment, standardOutput: .null, standardError: .null)
             if Self.waitUntilAccepting(port: port, process: process, timeout: timeout) {
                 self.port = port
                 self.process = process
                 return
             }
-            lastError = process.isRunning ? "not accepting on 127.0.0.1:\(port) after \(timeout) s" : "exited with status \(process.terminationStatus) on port \(port)"
-            Self.kill(process)
+            lastError = process.exitStatus.map { "\($0) on port \(port)" } ?? "not accepting on 127.0.0.1:\(port) after \(timeout) s"
+            process.killSynchronously()
         }
         throw GitDaemonError(message: "git daemon did not start: \(lastError)")
     }
@@ -50,17 +45,11 @@ public final class GitDaemon {
         "git://127.0.0.1:\(port)/\(repository)"
     }
 
-    /// Kills the daemon and waits for it; calling it twice is harmless.
+    /// Kills the daemon (SIGKILL: nothing of it needs a graceful end) and waits for it; calling
+    /// it twice is harmless. Connections already accepted run to completion in their own child
+    /// processes.
     public func stop() {
-        Self.kill(process)
-    }
-
-    /// SIGKILL, not SIGTERM: children spawned from Swift's (and the test runner's) threads
-    /// inherit a signal mask that blocks SIGTERM, so `Process.terminate()` would be ignored.
-    /// Connections already accepted run to completion in their own child processes.
-    private static func kill(_ process: Process) {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.killSynchronously()
     }
 
     /// `/usr/lib/git-core/git-daemon` (from `git --exec-path`).
@@ -86,7 +75,7 @@ public final class GitDaemon {
     }
 
     /// Polls until a TCP connection to 127.0.0.1:`port` succeeds, the process dies, or time is up.
-    private static func waitUntilAccepting(port: Int, process: Process, timeout: TimeInterval) -> Bool {
+    private static func waitUntilAccepting(port: Int, process: ChildProcess, timeout: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline && process.isRunning {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

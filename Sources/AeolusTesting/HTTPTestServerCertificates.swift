@@ -50,19 +50,9 @@ public final class HTTPTestServerCertificates: Sendable {
     }
 
     private func run(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try ChildProcess.launch(process)
-        let output = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HTTPTestServerError(message: "openssl \(arguments.joined(separator: " ")) failed: "
-                                      + String(decoding: output, as: UTF8.self))
+        let output = try Subprocess.collect("/usr/bin/env", ["openssl"] + arguments, currentDirectory: directory)
+        guard output.status == 0 else {
+            throw HTTPTestServerError(message: "openssl \(arguments.joined(separator: " ")) failed: " + output.standardError)
         }
     }
 }

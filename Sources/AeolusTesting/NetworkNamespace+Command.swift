@@ -11,23 +11,8 @@ enum KernelFixtureCommand {
 
     /// Runs `executable` with `arguments` and waits for it.
     static func run(_ executable: String, _ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcess.launch(process)
-        // Read both pipes before waiting so a chatty program cannot block on a full pipe.
-        let errData = LockedData()
-        let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !errData.isSet { usleep(1000) }
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData.get(), as: UTF8.self))
+        let output = try Subprocess.collect(executable, arguments)
+        return Output(status: output.status, stdout: output.standardOutput, stderr: output.standardError)
     }
 
     /// Runs and throws `FixtureError` unless the program exits with 0.
@@ -40,17 +25,6 @@ enum KernelFixtureCommand {
         }
         return output.stdout
     }
-}
-
-/// Data handed from a reader thread.
-///
-/// `@unchecked Sendable`: guarded by `lock`.
-private final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-    func set(_ value: Data) { lock.withLock { data = value } }
-    var isSet: Bool { lock.withLock { data != nil } }
-    func get() -> Data { lock.withLock { data ?? Data() } }
 }
 
 /// A fixture command that failed: what ran, its exit status and what it said.

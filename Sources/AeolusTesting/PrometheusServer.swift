@@ -17,7 +17,7 @@ public final class PrometheusServer: @unchecked Sendable {
     /// The remote-write URL (only served with `remoteWriteReceiver`).
     public var remoteWriteURL: String { baseURL + "/api/v1/write" }
     private let directory: String
-    private let process: Process
+    private let process: ChildProcess
     private let lock = NSLock()
     private var stopped = false
 
@@ -58,18 +58,11 @@ public final class PrometheusServer: @unchecked Sendable {
             if let token = remoteWrite.bearerToken { config += "    authorization: {type: Bearer, credentials: \(token)}\n" }
         }
         try config.write(toFile: directory + "/prometheus.yml", atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/data",
-                             "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]
-            + (remoteWriteReceiver ? ["--web.enable-remote-write-receiver"] : [])
-        let log = FileManager.default.createFile(atPath: directory + "/log", contents: nil)
-        _ = log
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/log"))
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcess.launch(process)
+        process = try ChildProcess(Self.binary,
+                                   ["--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/data",
+                                    "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]
+                                       + (remoteWriteReceiver ? ["--web.enable-remote-write-receiver"] : []),
+                                   standardOutput: .file(directory + "/log"), standardError: .file(directory + "/log"))
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if !process.isRunning { break }
@@ -87,10 +80,7 @@ public final class PrometheusServer: @unchecked Sendable {
     public func stop() {
         let first = lock.withLock { () -> Bool in defer { stopped = true }; return !stopped }
         guard first else { return }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        process.terminateSynchronously(grace: .seconds(10))
         try? FileManager.default.removeItem(atPath: directory)
     }
 

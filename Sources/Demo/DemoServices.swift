@@ -7,7 +7,7 @@ final class DemoServices: @unchecked Sendable {
     // @unchecked Sendable: `started` is only touched from the demo's own thread.
     struct Started {
         var name: String
-        var process: Process
+        var process: ChildProcess
         var log: String
     }
 
@@ -21,17 +21,10 @@ final class DemoServices: @unchecked Sendable {
 
     /// Starts `executable` with `arguments`; its output goes to `<logs>/<name>.log`.
     @discardableResult
-    func start(_ name: String, _ executable: String, _ arguments: [String]) throws -> Process {
+    func start(_ name: String, _ executable: String, _ arguments: [String]) throws -> ChildProcess {
         let log = "\(logDirectory)/\(name).log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcess.launch(process)
+        let process = try ChildProcess(executable, arguments, standardOutput: .file(log), standardError: .file(log))
         started.append(Started(name: name, process: process, log: log))
         return process
     }
@@ -48,7 +41,7 @@ final class DemoServices: @unchecked Sendable {
 
     /// Stops every process, the last started first.
     func stopAll() {
-        for entry in started.reversed() { ChildProcess.stop(entry.process, timeout: 10) }
+        for entry in started.reversed() { entry.process.terminateSynchronously(grace: .seconds(10)) }
         started.removeAll()
     }
 

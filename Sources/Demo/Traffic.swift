@@ -7,7 +7,7 @@ import ProcessKit
 final class Traffic: @unchecked Sendable {
     // @unchecked Sendable: `processes` is only touched by start/stop, which the demo calls from
     // one task, in order.
-    private var processes: [Process] = []
+    private var processes: [ChildProcess] = []
     private let script: String
 
     static let streamPort = 8080
@@ -31,22 +31,13 @@ final class Traffic: @unchecked Sendable {
     }
 
     private func spawn(in pod: DemoCluster.Pod, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ip", "netns", "exec", pod.netns, "python3", script] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcess.launch(process)
-        processes.append(process)
+        processes.append(try ChildProcess("/usr/bin/env", ["ip", "netns", "exec", pod.netns, "python3", script] + arguments,
+                                          standardOutput: .null, standardError: .null))
     }
 
     /// Kills every traffic process and waits for it.
     func stop() {
-        for process in processes where process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        for process in processes { process.killSynchronously() }
         processes.removeAll()
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs a command to completion and collects its output, for test fixtures.
+/// Runs a command to completion and collects its output (tools, fixtures, clang).
 public enum Subprocess {
     /// What a finished command printed and returned.
     public struct Output: Sendable {
@@ -28,46 +28,26 @@ public enum Subprocess {
     /// part of what a test checks).
     public static func collect(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                                currentDirectory: String? = nil, input: String? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try ChildProcess.launch(process)
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
+        let child = try ChildProcess(executable, arguments, environment: environment, currentDirectory: currentDirectory,
+                                     standardInput: input == nil ? .null : .pipe, standardOutput: .pipe, standardError: .pipe)
+        // Feed stdin and drain stderr on threads of their own, stdout here: a command that fills
+        // one pipe while we wait on another cannot block.
+        if let input, let writer = child.standardInput {
+            DedicatedThread.start("ProcessKit stdin") {
+                try? writer.write(input)
+                writer.close()
+            }
         }
-        // Drain stderr concurrently so a chatty command cannot block on a full pipe.
-        let errorData = ErrorBuffer()
-        let reader = Thread { errorData.set(stderr.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let outData = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let errorText = errorData.wait()
-        let output = Output(status: process.terminationStatus,
-                            standardOutput: String(decoding: outData, as: UTF8.self),
-                            standardError: String(decoding: errorText, as: UTF8.self))
-        return output
-    }
-
-    /// Stderr collected by the reader thread.
-    private final class ErrorBuffer: @unchecked Sendable {
-        // @unchecked Sendable: `data` is written once by the reader thread before `done` is
-        // signalled and read only after waiting on it.
-        private var data = Data()
-        private let done = DispatchSemaphore(value: 0)
-        func set(_ value: Data) { data = value; done.signal() }
-        func wait() -> Data { done.wait(); return data }
+        let errors = DedicatedThread.pending("ProcessKit stderr") { child.standardError!.readToEnd() }
+        let output = child.standardOutput!.readToEnd()
+        let status = child.waitSynchronously()
+        return Output(status: status.code, standardOutput: String(decoding: output, as: UTF8.self),
+                      standardError: String(decoding: errors.value, as: UTF8.self))
     }
 }
 
 /// A command exited with a non-zero status.
-public struct SubprocessError: Error, CustomStringConvertible {
+public struct SubprocessError: Error, CustomStringConvertible, Sendable {
     /// The command line.
     public var command: [String]
     /// What it printed and returned.

@@ -48,9 +48,9 @@ import Testing
                            "load": ["rodata": settings.rodata.mapValues { $0.map(Int.init) }, "maxEntries": settings.maxEntries]])
         }
         let pod = try NetworkNamespace()
-        var process: Process?
+        var process: ChildProcess?
         defer {
-            if let process, process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+            process?.killSynchronously()
             Applier.purge(paths)
             pod.close()
         }
@@ -65,7 +65,7 @@ import Testing
         }
         for probe in state.probes { #expect(probe.state == .live, "\(probe.id): \(probe.reason ?? "")") }
         try await Task.sleep(for: .seconds(1))
-        let rss = try #require(AgentBenchmark.residentMiB(pid: process!.processIdentifier))
+        let rss = try #require(AgentBenchmark.residentMiB(pid: process!.pid))
         print("agent RSS with \(state.probes.filter { $0.state == .live }.count) example probes live: \(String(format: "%.1f", rss)) MiB")
         #expect(rss < 50)
     }

@@ -8,18 +8,8 @@ import Testing
 /// The `aeolus agent` process killed with SIGKILL and started again adopts what is live.
 @Suite struct AgentRestartTests {
     /// Starts `aeolus agent` with its output in `log`.
-    static func start(_ arguments: [String], log: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Support.aeolusBinary())
-        process.arguments = ["agent"] + arguments
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcess.launch(process)
-        return process
+    static func start(_ arguments: [String], log: String) throws -> ChildProcess {
+        try ChildProcess(try Support.aeolusBinary(), ["agent"] + arguments, standardOutput: .file(log), standardError: .file(log))
     }
 
     @Test func sigkillAndRestartAdoptWithoutDuplicates() async throws {
@@ -32,9 +22,9 @@ import Testing
         try Support.compileTemplate("pod-traffic", renaming: ["count_ingress": ingress], to: directory.path("traffic.o"))
         try Support.compileTemplate("tcp-states", renaming: ["on_set_state": states], to: directory.path("states.o"))
         let pods = [try NetworkNamespace(), try NetworkNamespace()]
-        var process: Process?
+        var process: ChildProcess?
         defer {
-            if let process, process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+            process?.killSynchronously()
             Applier.purge(paths)
             pods.forEach { $0.close() }
         }
@@ -64,8 +54,7 @@ import Testing
         for pod in pods { #expect(try Support.filters(pod, "ingress").count == 1) }
 
         // SIGKILL: nothing is released; the filters and the pinned link stay.
-        kill(process!.processIdentifier, SIGKILL)
-        process!.waitUntilExit()
+        #expect(await process!.kill() == .signalled(SIGKILL))
         #expect(try Support.programIDs(named: ingress) + Support.programIDs(named: states) == programsBefore)
 
         let restarted = Date()
@@ -91,8 +80,6 @@ import Testing
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: paths.pinRoot)) ?? []).isEmpty)
 
         // SIGTERM stops it gracefully.
-        kill(process!.processIdentifier, SIGTERM)
-        process!.waitUntilExit()
-        #expect(process!.terminationReason == .exit)
+        #expect(await process!.terminate(grace: .seconds(20)) == .exited(0))
     }
 }

@@ -25,15 +25,8 @@ enum Support {
 
     /// The ids `bpftool prog show` lists now.
     static func bpftoolProgramIDs() throws -> Set<UInt32> {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/bpftool")
-        process.arguments = ["-j", "prog", "show"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try ChildProcess.launch(process)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        let output = try Subprocess.run("/usr/sbin/bpftool", ["-j", "prog", "show"]).standardOutput
+        let list = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]] ?? []
         return Set(list.compactMap { ($0["id"] as? NSNumber)?.uint32Value })
     }
 

@@ -5,16 +5,8 @@ import ProcessKit
 enum LoadedPrograms {
     /// The ids of every program loaded now.
     static func ids() -> Set<UInt32> {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/bpftool")
-        process.arguments = ["-j", "prog", "show"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? ChildProcess.launch(process)) != nil else { return [] }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let list = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []
+        guard let output = try? Subprocess.collect("/usr/sbin/bpftool", ["-j", "prog", "show"]) else { return [] }
+        let list = (try? JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8))) as? [[String: Any]] ?? []
         return Set(list.compactMap { ($0["id"] as? NSNumber)?.uint32Value })
     }
 

@@ -35,15 +35,7 @@ enum DropReasons {
 
     /// Every `SKB_DROP_REASON_*` enumerator, from `bpftool btf dump file /sys/kernel/btf/vmlinux`.
     private static func all() throws -> [String: UInt32] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/bpftool")
-        process.arguments = ["btf", "dump", "file", "/sys/kernel/btf/vmlinux"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try ChildProcess.launch(process)
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try Subprocess.collect("/usr/sbin/bpftool", ["btf", "dump", "file", "/sys/kernel/btf/vmlinux"]).standardOutput
         var values: [String: UInt32] = [:]
         // Lines look like: 	'SKB_DROP_REASON_NO_SOCKET' val=3
         for line in text.split(separator: "\n") where line.contains("'SKB_DROP_REASON_") {

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Blocking work on a thread of its own, never on Swift's cooperative pool.
+enum DedicatedThread {
+    /// Starts `body` on a new thread and returns at once.
+    static func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = name
+        thread.stackSize = 256 * 1024
+        thread.start()
+    }
+
+    /// Starts `body` on a new thread; `Pending.value` blocks until it returned.
+    static func pending<T: Sendable>(_ name: String, _ body: @escaping @Sendable () -> T) -> Pending<T> {
+        let pending = Pending<T>()
+        start(name) { pending.set(body()) }
+        return pending
+    }
+
+    /// Runs `body` on a new thread and suspends (without holding a pool thread) until it returned.
+    static func run<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            start(name) { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}
+
+/// A value another thread delivers once.
+///
+/// `@unchecked Sendable`: `result` is guarded by `condition`.
+final class Pending<T: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var result: T?
+
+    func set(_ value: T) {
+        condition.withLock { result = value; condition.broadcast() }
+    }
+
+    /// Blocks until the value is there.
+    var value: T {
+        condition.withLock {
+            while result == nil { condition.wait() }
+            return result!
+        }
+    }
+}
