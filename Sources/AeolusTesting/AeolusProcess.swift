@@ -20,7 +20,7 @@ public class AeolusProcess {
     }
 
     /// The process id.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
 
     /// Whether the process still runs.
     public var isRunning: Bool { process.isRunning }

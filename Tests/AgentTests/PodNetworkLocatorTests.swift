@@ -34,4 +34,22 @@ import Testing
         try pod.exec(["/usr/sbin/ip", "addr", "add", "\(late)/32", "dev", pod.interface])
         #expect(locator.locate([pod.address, late])[late]?.netns == pod.path)
     }
+
+    @Test func aNamespaceNoFileNamesIsFoundThroughItsProcesses() throws {
+        try KernelTest.requireRoot()
+        let pod = try NetworkNamespace()
+        defer { pod.close() }
+        // A process inside the namespace: what a runtime that mounts no namespace file leaves.
+        let sleeper = try ChildProcess("/usr/sbin/ip", ["netns", "exec", pod.name, "sleep", "60"], standardOutput: .null, standardError: .null)
+        defer { _ = sleeper.killSynchronously() }
+        let locator = PodNetworkLocator(directories: [], scanProc: true, fullScanInterval: .zero, logger: Logger(label: "test"))
+        var location: PodNetworkLocator.Location?
+        for _ in 0..<50 where location == nil {
+            location = locator.locate([pod.address])[pod.address]
+            if location == nil { usleep(100_000) }
+        }
+        let found = try #require(location)
+        #expect(found.netns.hasPrefix("/proc/") && found.netns.hasSuffix("/ns/net"), "\(found.netns)")
+        #expect(found.interface == pod.interface && found.hostInterface == pod.hostInterface)
+    }
 }
