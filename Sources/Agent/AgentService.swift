@@ -165,7 +165,8 @@ public enum AgentService {
         guard let url = options.dictator else { return nil }
         let registration = AgentRegistration(node: options.node, labels: options.labels,
                                              kernelVersion: KernelInfo.release, hooks: Hook.supported)
-        return DictatorClient(baseURL: url, token: options.token, registration: registration)
+        return DictatorClient(baseURL: url, token: options.token, registration: registration,
+                              labelsFromNode: options.pods == .kubernetes)
     }
 }
 

@@ -15,9 +15,11 @@ public struct DictatorClient: Sendable {
     private let http: HTTPClient
 
     /// A client for `baseURL` with `token` (nil: no auth) registering as `registration`.
-    public init(baseURL: String, token: String?, registration: AgentRegistration, tls: TLSOptions = TLSOptions()) {
+    /// With `labelsFromNode`, the first registration waits for `setLabels` (see `waitForLabels`).
+    public init(baseURL: String, token: String?, registration: AgentRegistration, tls: TLSOptions = TLSOptions(),
+                labelsFromNode: Bool = false) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        self.identity = Identity(registration)
+        self.identity = Identity(registration, labelsKnown: !labelsFromNode)
         self.http = HTTPClient(tls: tls, bearerToken: token)
     }
 
@@ -31,6 +33,7 @@ public struct DictatorClient: Sendable {
     /// selectors follow the node's real labels.
     public func setLabels(_ labels: [String: String]) {
         let changed = identity.state.withLock { state in
+            state.labelsKnown = true
             guard state.registration.labels != labels else { return false }
             state.registration.labels = labels
             return true
@@ -43,13 +46,16 @@ public struct DictatorClient: Sendable {
 
     /// The registration, changeable while the agent runs.
     private final class Identity: Sendable {
-        struct State { var registration: AgentRegistration }
+        struct State {
+            var registration: AgentRegistration
+            var labelsKnown: Bool
+        }
         let state: Mutex<State>
         let stream: AsyncStream<Void>
         let changes: AsyncStream<Void>.Continuation
 
-        init(_ registration: AgentRegistration) {
-            state = Mutex(State(registration: registration))
+        init(_ registration: AgentRegistration, labelsKnown: Bool) {
+            state = Mutex(State(registration: registration, labelsKnown: labelsKnown))
             (stream, changes) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         }
     }
@@ -69,15 +75,34 @@ public struct DictatorClient: Sendable {
 
     /// Registers the node, saying what already runs on it (`running`, nil: not said); returns
     /// its current assignment.
+    ///
+    /// Registrations may overlap (the watch's and a relabel's): one the dictator handled after a
+    /// newer one would leave it with old labels, so after each answer the labels are compared
+    /// with the current ones, and a registration whose labels changed meanwhile is sent again.
     public func register(running: [ProbeState]? = nil) async throws -> NodeAssignment {
-        var registration = registration
-        registration.probes = running
-        let body = try Self.encoder().encode(registration)
-        let response = try await http.send(HTTPRequest(method: .post, url: baseURL + AgentAPI.agents,
-                                                       headers: ["Content-Type": "application/json"],
-                                                       body: [UInt8](body), timeout: .seconds(10)))
-        try Self.check(response, "register")
-        return try Self.decoder().decode(NodeAssignment.self, from: Data(response.body))
+        while true {
+            var registration = registration
+            registration.probes = running
+            let body = try Self.encoder().encode(registration)
+            let response = try await http.send(HTTPRequest(method: .post, url: baseURL + AgentAPI.agents,
+                                                           headers: ["Content-Type": "application/json"],
+                                                           body: [UInt8](body), timeout: .seconds(10)))
+            try Self.check(response, "register")
+            let assignment = try Self.decoder().decode(NodeAssignment.self, from: Data(response.body))
+            if self.registration.labels == registration.labels { return assignment }
+        }
+    }
+
+    /// Waits (up to `timeout`) until the node's labels are known: at once unless the client was
+    /// made to take them from the Node object, so that the first registration does not plan the
+    /// node with none (and detach what an earlier agent left running).
+    public func waitForLabels(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !identity.state.withLock({ $0.labelsKnown }) {
+            guard ContinuousClock.now < deadline, !Task.isCancelled else { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
     }
 
     /// Watches the node's assignment from `revision` on; each line is a whole assignment.
@@ -179,6 +204,9 @@ public struct DictatorDesiredSource: DesiredSource {
             }
         }
         let task = Task { [client, logger, self] in
+            if !(await client.waitForLabels(timeout: .seconds(30))) {
+                logger.warning("the node's labels are still unknown after 30 s; registering with the fixed ones")
+            }
             var revision: Int64 = -1
             // Jittered, so that agents that lost the same dictator do not come back in one instant.
             var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
