@@ -35,18 +35,22 @@ import Testing
         #expect(locator.locate([pod.address, late])[late]?.netns == pod.path)
     }
 
-    @Test func aNamespaceNoFileNamesIsFoundThroughItsProcesses() throws {
+    @Test func aNamespaceNoFileNamesIsFoundThroughItsProcesses() async throws {
         try KernelTest.requireRoot()
         let pod = try NetworkNamespace()
         defer { pod.close() }
         // A process inside the namespace: what a runtime that mounts no namespace file leaves.
         let sleeper = try ChildProcess("/usr/sbin/ip", ["netns", "exec", pod.name, "sleep", "60"], standardOutput: .null, standardError: .null)
         defer { _ = sleeper.killSynchronously() }
-        let locator = PodNetworkLocator(directories: [], scanProc: true, fullScanInterval: .zero, logger: Logger(label: "test"))
-        var location: PodNetworkLocator.Location?
-        for _ in 0..<50 where location == nil {
-            location = locator.locate([pod.address])[pod.address]
-            if location == nil { usleep(100_000) }
+        let address = pod.address
+        let location = try await offThePool { () -> PodNetworkLocator.Location? in
+            // Off the pool: the walk of /proc and the namespace threads block.
+            let locator = PodNetworkLocator(directories: [], scanProc: true, fullScanInterval: .zero, logger: Logger(label: "test"))
+            for _ in 0..<50 {
+                if let found = locator.locate([address])[address] { return found }
+                usleep(100_000)
+            }
+            return nil
         }
         let found = try #require(location)
         #expect(found.netns.hasPrefix("/proc/") && found.netns.hasSuffix("/ns/net"), "\(found.netns)")

@@ -142,7 +142,9 @@ struct RemoteWriteExporterTests {
         try await exporter.start()
         try await exporter.shutdown()
         await server.stop()
-        #expect(server.acceptedRequests.flatMap { $0.timeseries.flatMap { $0.samples.map(\.value) } } == [4, 5])
+        // Delivery is at least once: a request that timed out on a loaded machine may arrive twice.
+        let delivered = server.acceptedRequests.flatMap { $0.timeseries.flatMap { $0.samples.map(\.value) } }
+        #expect(Set(delivered) == [4, 5] && delivered.first == 4, "\(delivered)")
     }
 
     @Test(arguments: [(200, RetryPolicy.Outcome.success), (204, .success), (400, .reject), (404, .reject), (413, .reject),

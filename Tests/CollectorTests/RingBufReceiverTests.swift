@@ -62,7 +62,8 @@ import Testing
         let before = getpidCountFloor(sink)
         for _ in 0..<50 { _ = getppid() }
         var last = 0.0
-        let deadline = Date().addingTimeInterval(10)
+        // Generous: on a loaded 2-core machine the follower's polls can wait on a busy pool.
+        let deadline = Date().addingTimeInterval(45)
         while Date() < deadline {
             last = getpidCountFloor(sink)
             if last >= before + 50 { break }

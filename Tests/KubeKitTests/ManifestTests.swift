@@ -5,9 +5,10 @@ import Testing
 /// The Kubernetes manifests render with kubectl's kustomize, and the node DaemonSet asks for what
 /// its agent needs on a real cluster, and nothing more.
 @Suite struct ManifestTests {
-    @Test func manifestsRenderAndTheAgentReadsItsNodesPods() throws {
+    @Test func manifestsRenderAndTheAgentReadsItsNodesPods() async throws {
         let manifests = AeolusBinary.repositoryRoot() + "/manifests"
-        let output = try Subprocess.collect(try FakeKubeAPIServerFidelityTests.kubectlPath(), ["kustomize", manifests])
+        let kubectl = try FakeKubeAPIServerFidelityTests.kubectlPath()
+        let output = try await offThePool { try Subprocess.collect(kubectl, ["kustomize", manifests]) }
         #expect(output.status == 0, "kubectl kustomize manifests: \(output.standardError)")
         let rendered = output.standardOutput
         let documents = rendered.components(separatedBy: "\n---\n")
