@@ -115,6 +115,7 @@ public final class GitSource: DesiredSource, Sendable {
         do {
             let commit = try repository.resolve(GitRemote.tracking(remote.branch))
             if await state.revision == commit.hex { return commit.hex }
+            if await state.refusedRevision == commit.hex { return await state.revision }
             let snapshot = try repository.snapshot(at: commit)
             stages.lap("snapshot")
             let reconciler = self.reconciler
