@@ -7,7 +7,7 @@
 /// doubly linked list threaded through the slots by index. Slots freed by removal are reused, so
 /// touching an existing key allocates nothing.
 public struct BoundedMap<Key: Hashable, Value> {
-    private struct Slot {
+    fileprivate struct Slot {
         var key: Key
         var value: Value
         var previous: Int  // towards the most recent; -1 at the head
@@ -157,3 +157,4 @@ public struct BoundedMap<Key: Hashable, Value> {
 }
 
 extension BoundedMap: Sendable where Key: Sendable, Value: Sendable {}
+extension BoundedMap.Slot: Sendable where Key: Sendable, Value: Sendable {}

@@ -125,7 +125,7 @@ public struct TriggerEvaluator: Sendable {
     private mutating func evaluate(_ sample: EventSample, edge index: Int, into outcome: inout Outcome) {
         let key = SeriesKey(edge: index, labels: sample.labels)
         let edge = edges[index]
-        states.use(key, orInsert: SeriesState()) { state in
+        states.use(key, orInsert: { SeriesState() }) { state in
             Self.evaluate(sample, edge: edge, index: index, state: &state, into: &outcome)
         }
     }

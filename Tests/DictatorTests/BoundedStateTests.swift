@@ -2,6 +2,9 @@ import AeolusModel
 import CurlKit
 @testable import Dictator
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import RemoteWrite
 import Testing
 import Yams
@@ -168,5 +171,35 @@ import Yams
         let status = await state.status()
         #expect(status.errors.first { $0.template == TemplateErrors.repository }?.errors.first?.file == "policies/huge.yaml")
         #expect(await state.desiredState.probes.count == 1, "r1's policy stays")
+    }
+}
+
+/// A watch whose connection drops leaves no continuation behind: the next heartbeat write fails,
+/// the stream ends and the watcher is removed.
+@Suite struct DroppedWatchTests {
+    @Test func aDroppedWatchConnectionRemovesItsWatcher() async throws {
+        let server = try await LiveServer(heartbeat: .milliseconds(50))
+        await server.state.apply(Sample.outcome(revision: "r1", templates: [Sample.object("t")], policies: []))
+        _ = await server.state.register(AgentRegistration(node: "n1", labels: [:], kernelVersion: "6.18", hooks: []))
+        let port = UInt16(server.base.split(separator: ":").last!)!
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        let request = "GET \(AgentAPI.assignment(node: "n1"))?watch=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer t0ken\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        #expect(recv(fd, &buffer, buffer.count, 0) > 0, "the watch answered")
+        #expect(await server.state.metrics.watchers == 1)
+        close(fd)
+        let gone = try await EndToEnd.eventually(30) { await server.state.metrics.watchers == 0 }
+        #expect(gone, "the dropped watch's continuation is removed")
+        await server.stop()
     }
 }

@@ -74,8 +74,9 @@ public final class CounterChangeProcessor: Processor, @unchecked Sendable {
     /// `batch` with counters converted.
     public func apply(_ batch: MetricBatch) -> MetricBatch {
         var out = batch
+        let now = MetricPoint.now()
         out.points = lock.withLock {
-            defer { history.expireIfDue(now: MetricPoint.now()) }
+            defer { history.expireIfDue(now: now) }
             return batch.points.compactMap { point in
                 guard point.kind == .counter, matcher.isEmpty || matcher.matches(point) else { return point }
                 var converted = point
@@ -85,7 +86,7 @@ public final class CounterChangeProcessor: Processor, @unchecked Sendable {
                     history.forget(point)
                     return converted
                 }
-                guard let change = history.change(point), change.seconds > 0 else { return nil }
+                guard let change = history.change(point, now: now), change.seconds > 0 else { return nil }
                 converted.value = mode == .delta ? change.increase : change.increase / change.seconds
                 return converted
             }

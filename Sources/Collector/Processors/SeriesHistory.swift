@@ -29,6 +29,8 @@ struct SeriesHistory {
     private struct Entry {
         var value: Double
         var timestamp: Int64
+        /// When the series was last seen by the processor's clock (milliseconds), for expiry.
+        var seen: Int64
     }
 
     private var last: BoundedMap<SeriesKey, Entry>
@@ -49,10 +51,11 @@ struct SeriesHistory {
 
     /// The change since the series' previous sample: the increase (a counter that went down
     /// was reset, so its increase is its new value) and the seconds between the samples.
-    /// nil for the first sample of a series or a sample no newer than the previous one.
-    mutating func change(_ point: MetricPoint) -> (increase: Double, seconds: Double)? {
-        last.use(point.series, orInsert: { Entry(value: point.value, timestamp: .min) }) { previous in
-            defer { previous = Entry(value: point.value, timestamp: point.timestamp) }
+    /// nil for the first sample of a series or a sample no newer than the previous one. `now` is
+    /// the processor's clock (milliseconds; one reading per batch), for expiry.
+    mutating func change(_ point: MetricPoint, now: Int64) -> (increase: Double, seconds: Double)? {
+        last.use(point.series, orInsert: { Entry(value: point.value, timestamp: .min, seen: now) }) { previous in
+            defer { previous = Entry(value: point.value, timestamp: point.timestamp, seen: now) }
             guard previous.timestamp != .min, point.timestamp > previous.timestamp else { return nil }
             let increase = point.value >= previous.value ? point.value - previous.value : point.value
             return (increase, Double(point.timestamp - previous.timestamp) / 1000)
@@ -64,14 +67,14 @@ struct SeriesHistory {
         last.removeValue(forKey: point.series)
     }
 
-    /// Forgets series whose last sample is older than the idle time before `now` (milliseconds),
-    /// when the last expiry is a tenth of the idle time ago; returns how many.
+    /// Forgets series last seen longer than the idle time before `now` (the clock `change` was
+    /// given), when the last expiry is a tenth of the idle time ago; returns how many.
     @discardableResult
     mutating func expireIfDue(now: Int64) -> Int {
         guard now >= nextExpiry else { return 0 }
         nextExpiry = now + max(1000, idleMilliseconds / 10)
         let cutoff = now - idleMilliseconds
-        let removed = last.removeLeastRecent { $1.timestamp < cutoff }
+        let removed = last.removeLeastRecent { $1.seen < cutoff }
         expired += UInt64(removed)
         return removed
     }

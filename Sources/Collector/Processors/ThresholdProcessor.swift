@@ -85,8 +85,9 @@ public final class ThresholdProcessor: Processor, @unchecked Sendable {
     /// The points of `batch` that pass (rates use and update the history).
     public func apply(_ batch: MetricBatch) -> MetricBatch {
         var out = batch
+        let now = config.rate ? MetricPoint.now() : 0
         out.points = lock.withLock {
-            defer { if config.rate { history.expireIfDue(now: MetricPoint.now()) } }
+            defer { if config.rate { history.expireIfDue(now: now) } }
             return batch.points.filter { point in
                 guard matcher.isEmpty || matcher.matches(point) else { return config.passOthers }
                 if point.isStale {
@@ -94,7 +95,7 @@ public final class ThresholdProcessor: Processor, @unchecked Sendable {
                     return false
                 }
                 guard config.rate else { return crosses(point.value) }
-                guard let change = history.change(point), change.seconds > 0 else { return false }
+                guard let change = history.change(point, now: now), change.seconds > 0 else { return false }
                 return crosses(change.increase / change.seconds)
             }
         }
