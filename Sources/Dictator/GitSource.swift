@@ -125,6 +125,8 @@ public final class GitSource: DesiredSource, Sendable {
             }
             stages.lap("build")
             await state.apply(outcome)
+            // Refused as a whole (over the repository limits): the state logged why; nothing changed.
+            if outcome.refused != nil { return await state.revision }
             stages.lap("plan")
             let elapsed = seconds(ContinuousClock.now - start)
             await state.recordReconcile(seconds: elapsed)

@@ -1,4 +1,5 @@
 import AeolusModel
+import Compiler
 import CurlKit
 @testable import Dictator
 import Foundation
@@ -158,6 +159,21 @@ import Yams
         let metrics = await state.prometheusText()
         #expect(metrics.contains("aeolus_dictator_event_series 0\n"))
         #expect(metrics.contains("aeolus_dictator_event_series_expired_total 1\n"))
+    }
+
+    /// #14: a 2 MB policies file is refused before it is decoded; the reconciler keeps its last
+    /// good objects and says which file and which limit.
+    @Test func theReconcilerRefusesARevisionOverTheLimits() throws {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("aeolus-limits-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        var reconciler = Reconciler(compiler: RepositoryCompiler(compiler: BPFCompiler(clang: try Clang.locate(),
+                                                                                      cache: try ObjectCache(directory: cache))),
+                                    lastGood: ["a": Sample.object("a")])
+        let outcome = reconciler.reconcile(snapshot: ["policies/all.yaml": Data(count: 2 << 20)], revision: "r2")
+        let refused = try #require(outcome.refused)
+        #expect(refused.map(\.file) == ["policies/all.yaml"])
+        #expect(refused[0].message.contains("limits.maxFileBytes (1048576)"))
+        #expect(reconciler.lastGood.keys.sorted() == ["a"])
     }
 
     @Test func aRevisionOverTheLimitsIsRefusedAndTheLastGoodStaysLive() async {
