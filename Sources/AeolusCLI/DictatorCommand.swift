@@ -88,14 +88,25 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("leader-election-id"), help: "With --leader-elect: the Lease's name.")
     var leaderElectionID: String = "aeolus-dictator"
 
+    @Option(name: .customLong("max-event-series"), help: "Most event series evaluated at once; at the limit the least recently seen gives way.")
+    var maxEventSeries: Int = DictatorBounds().maxEventSeries
+
+    @Option(name: .customLong("event-series-idle"), help: "An event series without a sample for this long is forgotten.")
+    var eventSeriesIdle: String = "10m"
+
+    @Option(name: .customLong("forget-nodes-after"), help: "A node lost for this long is forgotten (registration, assignment, status); 0 keeps nodes for ever.")
+    var forgetNodesAfter: String = "24h"
+
     @OptionGroup var log: LogOptions
 
     func validate() throws {
         if statusBranch == branch { throw ValidationError("--status-branch must differ from --branch") }
         _ = try listenAddress()
-        for (flag, text) in [("--poll", poll), ("--status-interval", statusInterval), ("--lost-after", lostAfter), ("--heartbeat", heartbeat)] {
+        for (flag, text) in [("--poll", poll), ("--status-interval", statusInterval), ("--lost-after", lostAfter), ("--heartbeat", heartbeat),
+                             ("--event-series-idle", eventSeriesIdle), ("--forget-nodes-after", forgetNodesAfter)] {
             _ = try Self.duration(text, flag: flag)
         }
+        if maxEventSeries < 1 { throw ValidationError("--max-event-series must be at least 1") }
         if sshKey != nil && knownHosts == nil { throw ValidationError("--ssh-key needs --known-hosts") }
         if gitPasswordFile != nil && gitUsername == nil { throw ValidationError("--git-password-file needs --git-username") }
         if [gitTokenFile != nil, gitPasswordFile != nil, sshKey != nil].filter({ $0 }).count > 1 {
@@ -121,6 +132,10 @@ struct DictatorCommand: AsyncParsableCommand {
         configuration.statusInterval = try Self.duration(statusInterval, flag: "--status-interval")
         configuration.lostAfter = try Self.duration(lostAfter, flag: "--lost-after")
         configuration.heartbeat = try Self.duration(heartbeat, flag: "--heartbeat")
+        configuration.bounds.maxEventSeries = maxEventSeries
+        configuration.bounds.eventSeriesIdle = try Self.duration(eventSeriesIdle, flag: "--event-series-idle")
+        let forget = try Self.duration(forgetNodesAfter, flag: "--forget-nodes-after")
+        configuration.bounds.forgetNodesAfter = forget == .zero ? nil : forget
         configuration.token = try tokenFile.map(Self.secret)
         configuration.webhookSecret = try webhookSecretFile.map(Self.secret)
         let dictator: Dictator

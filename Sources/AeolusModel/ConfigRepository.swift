@@ -26,6 +26,9 @@ public struct ConfigRepository: Sendable, Equatable {
     /// Template folders whose template could not be decoded, so that what names them is told why
     /// it is skipped rather than that the template does not exist.
     public var brokenTemplates: Set<String> = []
+    /// The repository limits this snapshot exceeds (`ConfigRepository+Limits`): when any, the
+    /// whole revision is refused and nothing of it is applied.
+    public var exceededLimits: [Diagnostic] = []
 
     /// Creates a repository from values (tests, or documents from elsewhere).
     public init(settings: RepoSettings = RepoSettings(), templates: [String: Template] = [:], graph: TemplateGraph = TemplateGraph(),
@@ -71,11 +74,19 @@ public struct ConfigRepository: Sendable, Equatable {
         var repo = ConfigRepository()
         var diagnostics = Diagnostics()
 
-        if let data = files[Layout.settings] {
+        // The settings file is held to the default file limit (it sets the limits of the rest).
+        let settingsFile = files[Layout.settings].map { [Layout.settings: $0] } ?? [:]
+        repo.exceededLimits = sizeProblems(snapshot: settingsFile, limits: Limits())
+        if let data = files[Layout.settings], repo.exceededLimits.isEmpty {
             let decoded = RepoSettings.decode(yaml: data, file: Layout.settings)
             diagnostics.append(contentsOf: decoded.diagnostics)
             if let settings = decoded.value { repo.settings = settings }
             repo.sourceMaps[.settings] = decoded.sourceMap
+        }
+        if repo.exceededLimits.isEmpty { repo.exceededLimits = sizeProblems(snapshot: files, limits: repo.settings.limits) }
+        guard repo.exceededLimits.isEmpty else {
+            diagnostics.append(contentsOf: repo.exceededLimits)
+            return (repo, diagnostics)
         }
         loadTemplates(files, into: &repo, diagnostics: &diagnostics)
         if let data = files[Layout.graph] {
@@ -85,6 +96,8 @@ public struct ConfigRepository: Sendable, Equatable {
             repo.sourceMaps[.graph] = decoded.sourceMap
         }
         loadPolicies(files, into: &repo, diagnostics: &diagnostics)
+        repo.exceededLimits = repo.countProblems
+        diagnostics.append(contentsOf: repo.exceededLimits)
         return (repo, diagnostics)
     }
 

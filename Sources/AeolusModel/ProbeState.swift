@@ -28,6 +28,7 @@ public struct NodeProbeState: Sendable, Hashable, Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         encoder.dateEncodingStrategy = WireDate.encoding
+        encoder.nonConformingFloatEncodingStrategy = WireFloat.encoding
         return encoder
     }
 
@@ -35,6 +36,7 @@ public struct NodeProbeState: Sendable, Hashable, Codable {
     public static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = WireDate.decoding
+        decoder.nonConformingFloatDecodingStrategy = WireFloat.decoding
         return decoder
     }
 

@@ -138,6 +138,7 @@ public struct Reaction: Sendable, Hashable, Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .millisecondsSince1970
+        encoder.nonConformingFloatEncodingStrategy = WireFloat.encoding
         return (try? encoder.encode(copy)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
@@ -145,6 +146,7 @@ public struct Reaction: Sendable, Hashable, Codable {
     public init?(annotation: String) {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
+        decoder.nonConformingFloatDecodingStrategy = WireFloat.decoding
         guard let reaction = try? decoder.decode(Reaction.self, from: Data(annotation.utf8)) else { return nil }
         self = reaction
     }

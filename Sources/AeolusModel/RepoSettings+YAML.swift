@@ -56,10 +56,13 @@ extension NodeDecoder {
             if let b = helpers["forbid"] { settings.helpers.forbid = stringList(b) ?? settings.helpers.forbid }
         }
         if let f = spec["limits"],
-           let limits = mapping(f, known: ["maxInstructions", "maxMapEntries", "maxActiveReactions", "reactionsPerMinute"]) {
+           let limits = mapping(f, known: ["maxInstructions", "maxMapEntries", "maxActiveReactions", "reactionsPerMinute",
+                                           "maxFileBytes", "maxRepositoryBytes", "maxTemplates", "maxPolicies", "maxEdges"]) {
             let keys: [(String, WritableKeyPath<Limits, Int>)] = [
                 ("maxInstructions", \.maxInstructions), ("maxMapEntries", \.maxMapEntries),
                 ("maxActiveReactions", \.maxActiveReactions), ("reactionsPerMinute", \.reactionsPerMinute),
+                ("maxFileBytes", \.maxFileBytes), ("maxRepositoryBytes", \.maxRepositoryBytes),
+                ("maxTemplates", \.maxTemplates), ("maxPolicies", \.maxPolicies), ("maxEdges", \.maxEdges),
             ]
             for (key, path) in keys {
                 if let v = limits[key].flatMap({ integer($0, Int.self, minimum: 1) }) { settings.limits[keyPath: path] = v }

@@ -98,13 +98,46 @@ public struct Limits: Sendable, Hashable, Codable {
     public var maxActiveReactions: Int
     /// Maximum reactions started per minute across all edges.
     public var reactionsPerMinute: Int
+    /// Maximum bytes of any one file of the repository (a revision with a bigger one is refused).
+    public var maxFileBytes: Int
+    /// Maximum bytes of all files of the repository together.
+    public var maxRepositoryBytes: Int
+    /// Maximum template folders.
+    public var maxTemplates: Int
+    /// Maximum probe policies across every policy file.
+    public var maxPolicies: Int
+    /// Maximum edges of the graph.
+    public var maxEdges: Int
 
-    /// Creates limits (defaults: 100000 instructions, 1Mi map entries, 100 active reactions, 30 per minute).
+    /// Creates limits (defaults: 100000 instructions, 1Mi map entries, 100 active reactions, 30 per
+    /// minute; files of 1 MiB, 64 MiB in all, 500 templates, 10000 policies, 5000 edges).
     public init(maxInstructions: Int = 100_000, maxMapEntries: Int = 1 << 20, maxActiveReactions: Int = 100,
-                reactionsPerMinute: Int = 30) {
+                reactionsPerMinute: Int = 30, maxFileBytes: Int = 1 << 20, maxRepositoryBytes: Int = 64 << 20,
+                maxTemplates: Int = 500, maxPolicies: Int = 10_000, maxEdges: Int = 5_000) {
         self.maxInstructions = maxInstructions
         self.maxMapEntries = maxMapEntries
         self.maxActiveReactions = maxActiveReactions
         self.reactionsPerMinute = reactionsPerMinute
+        self.maxFileBytes = maxFileBytes
+        self.maxRepositoryBytes = maxRepositoryBytes
+        self.maxTemplates = maxTemplates
+        self.maxPolicies = maxPolicies
+        self.maxEdges = maxEdges
+    }
+
+    /// Decodes limits written before the repository limits existed (status files, last-good files).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = Limits()
+        func value(_ key: CodingKeys, _ fallback: Int) throws -> Int { try container.decodeIfPresent(Int.self, forKey: key) ?? fallback }
+        self.init(maxInstructions: try value(.maxInstructions, defaults.maxInstructions),
+                  maxMapEntries: try value(.maxMapEntries, defaults.maxMapEntries),
+                  maxActiveReactions: try value(.maxActiveReactions, defaults.maxActiveReactions),
+                  reactionsPerMinute: try value(.reactionsPerMinute, defaults.reactionsPerMinute),
+                  maxFileBytes: try value(.maxFileBytes, defaults.maxFileBytes),
+                  maxRepositoryBytes: try value(.maxRepositoryBytes, defaults.maxRepositoryBytes),
+                  maxTemplates: try value(.maxTemplates, defaults.maxTemplates),
+                  maxPolicies: try value(.maxPolicies, defaults.maxPolicies),
+                  maxEdges: try value(.maxEdges, defaults.maxEdges))
     }
 }

@@ -108,8 +108,8 @@ extension NodeDecoder {
         if !fields.has("above"), !fields.has("below") {
             error(at: field.node, path: field.childPath("above"), "a trigger needs a threshold: \"above\" or \"below\"")
         }
-        if let above = trigger.above, let below = trigger.below, above >= below {
-            error(fields["below"]!, "below (\(below)) must be greater than above (\(above)), or the trigger can never fire")
+        if let problem = Threshold.problem(above: trigger.above, below: trigger.below) {
+            error(fields["below"]!, problem)
         }
         trigger.holdFor = fields["for"].flatMap(timeSpan)
         return trigger

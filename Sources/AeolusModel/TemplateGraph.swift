@@ -91,9 +91,9 @@ public struct Trigger: Sendable, Hashable, Codable {
     public var labels: [LabelMatcher]
     /// Value or rate.
     public var measure: Measure
-    /// Fires when the measure is above this.
+    /// Fires when the measure is above this (and below `below`, when both are given: see `Threshold`).
     public var above: Double?
-    /// Fires when the measure is below this.
+    /// Fires when the measure is below this (and above `above`, when both are given: see `Threshold`).
     public var below: Double?
     /// How long the condition must hold before firing (`for`); nil fires at once.
     public var holdFor: TimeSpan?
@@ -109,9 +109,9 @@ public struct Trigger: Sendable, Hashable, Codable {
         self.holdFor = holdFor
     }
 
-    /// Whether `value` crosses the threshold(s); with both bounds it must be above `above` and below `below`.
+    /// Whether `value` crosses the threshold(s); with both bounds it must be inside the band (`Threshold`).
     public func crosses(_ value: Double) -> Bool {
-        (above.map { value > $0 } ?? true) && (below.map { value < $0 } ?? true)
+        Threshold.holds(value, above: above, below: below)
     }
 
     /// Whether an event's labels satisfy every matcher.

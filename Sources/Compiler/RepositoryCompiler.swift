@@ -37,6 +37,10 @@ public struct RepositoryCompiler: Sendable {
     /// Builds `snapshot` (repository-relative paths → bytes).
     public func build(snapshot: [String: Data]) -> RepositoryBuild {
         let (loaded, loadDiagnostics) = ConfigRepository.load(snapshot: snapshot)
+        guard loaded.exceededLimits.isEmpty else {
+            // Over the repository's limits: nothing is validated or compiled, the revision is refused.
+            return RepositoryBuild(repository: loaded, templates: [:], diagnostics: loadDiagnostics.sorted, failedTemplates: [])
+        }
         var (repository, diagnostics) = loaded.validated()
         diagnostics.append(contentsOf: loadDiagnostics)
         let declared = declaredTemplates(in: snapshot)

@@ -38,6 +38,8 @@ public struct DictatorConfiguration: Sendable {
     /// Leader election on a Lease of `kubernetes` (ignored without it); nil: this dictator always leads. A stand-by
     /// serves /healthz, /metrics and status but neither reconciles nor writes until it leads.
     public var leaderElection: LeaderElectionConfiguration?
+    /// How much is remembered of series, cooldowns, ended reactions and lost nodes.
+    public var bounds = DictatorBounds()
 
     /// A configuration with defaults.
     public init(remote: GitRemote, workdir: String) {
@@ -71,7 +73,7 @@ public struct Dictator: Sendable {
         let cache = try ObjectCache(directory: configuration.cacheDirectory ?? configuration.workdir + "/objects")
         let compiler = RepositoryCompiler(compiler: BPFCompiler(clang: try Clang.locate(), cache: cache))
         state = DictatorState(branch: configuration.remote.branch, registrationsFile: configuration.workdir + "/agents.json",
-                              logger: logger)
+                              bounds: configuration.bounds, logger: logger)
         gitSource = GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
                               pollInterval: configuration.pollInterval,
                               lastGoodFile: configuration.workdir + "/last-good.json", logger: logger)
@@ -133,7 +135,8 @@ public struct Dictator: Sendable {
     }
 }
 
-/// Heartbeats on idle watches and lost-agent detection; on graceful shutdown it closes every watch
+/// Heartbeats on idle watches, lost-agent detection and expiry of idle state (event series,
+/// cooldowns, long-lost nodes); on graceful shutdown it closes every watch
 /// (so the HTTP server can drain).
 struct Housekeeping: Service {
     let state: DictatorState
@@ -147,6 +150,7 @@ struct Housekeeping: Service {
                 await wakeup.wait(upTo: heartbeat)
                 await state.heartbeat()
                 await state.markLost(timeout: lostAfter)
+                await state.expireIdle()
             }
         } onGracefulShutdown: {
             Task { await wakeup.stop() }

@@ -40,6 +40,8 @@ public struct DictatorMetrics: Sendable, Hashable {
     public var gitRevisionTimestamp: Double = 0
     /// This dictator leads (always, without leader election).
     public var leader = true
+    /// Nodes forgotten after being lost for longer than `forgetNodesAfter`.
+    public var nodesForgotten = 0
 }
 
 extension DictatorState {
@@ -79,17 +81,40 @@ extension DictatorState {
         metric("aeolus_dictator_status_push_retries_total", "counter", "Status pushes retried.", [("", Double(m.pushRetries))])
         metric("aeolus_dictator_status_commits_total", "counter", "Status commits pushed.", [("", Double(m.statusCommits))])
         metric("aeolus_dictator_watchers", "gauge", "Open assignment watch streams.", [("", Double(m.watchers))])
+        metric("aeolus_dictator_nodes_registered", "gauge", "Nodes the dictator knows (registered or restored).",
+               [("", Double(counts.count))])
+        metric("aeolus_dictator_nodes_forgotten_total", "counter", "Nodes forgotten after being lost for longer than --forget-nodes-after.",
+               [("", Double(m.nodesForgotten))])
         let loop = reactionCounters
+        let evaluator = loop.evaluator
         metric("aeolus_dictator_event_samples_total", "counter", "Event samples received through remote write.",
-               [("", Double(loop.samples))])
-        metric("aeolus_dictator_event_series", "gauge", "Event series whose triggers are being evaluated.", [("", Double(loop.series))])
-        metric("aeolus_dictator_event_series_dropped_total", "counter", "Event samples dropped at the series limit.",
-               [("", Double(loop.dropped))])
+               [("", Double(loop.samplesReceived))])
+        metric("aeolus_dictator_event_samples_refused_total", "counter",
+               "Non-finite event samples refused as event values, by reason (stale_marker, nan, infinite).",
+               loop.refusedSamples.sorted { $0.key < $1.key }.map { ("{reason=\"\($0.key)\"}", Double($0.value)) })
+        metric("aeolus_dictator_event_series", "gauge", "Event series whose triggers are being evaluated.",
+               [("", Double(evaluator.trackedSeries))])
+        metric("aeolus_dictator_event_series_limit", "gauge", "Most event series evaluated at once (--max-event-series).",
+               [("", Double(evaluator.maxSeries))])
+        metric("aeolus_dictator_event_series_evicted_total", "counter",
+               "Least recently seen event series forgotten to make room for a new one at the limit.",
+               [("", Double(evaluator.evictedSeries))])
+        metric("aeolus_dictator_event_series_expired_total", "counter", "Event series forgotten after --event-series-idle without a sample.",
+               [("", Double(evaluator.expiredSeries))])
+        metric("aeolus_dictator_reaction_cooldowns", "gauge", "Deploy times remembered for cooldowns.",
+               [("", Double(loop.planner.trackedCooldowns))])
+        metric("aeolus_dictator_reaction_cooldowns_evicted_total", "counter", "Deploy times forgotten at the limit before their cooldown ended.",
+               [("", Double(loop.planner.evictedCooldowns))])
+        metric("aeolus_dictator_reaction_records", "gauge", "Reactions held: the active ones and ended ones not yet written.",
+               [("", Double(loop.records.count))])
+        metric("aeolus_dictator_reaction_records_dropped_total", "counter",
+               "Ended reactions forgotten before they were written (too many waiting for the status branch).",
+               [("", Double(loop.droppedRecords))])
         metric("aeolus_dictator_reactions_total", "counter", "Reactions by outcome.",
-               loop.outcomes.sorted { $0.key < $1.key }.map { ("{outcome=\"\($0.key)\"}", Double($0.value)) })
+               loop.reactions.sorted { $0.key < $1.key }.map { ("{outcome=\"\($0.key)\"}", Double($0.value)) })
         metric("aeolus_dictator_reactions_refused_total", "counter", "Firings that deployed nothing, by reason.",
-               loop.refusals.sorted { $0.key < $1.key }.map { ("{reason=\"\($0.key)\"}", Double($0.value)) })
-        metric("aeolus_dictator_reactions_active", "gauge", "Follow-up probes alive.", [("", Double(loop.active))])
+               loop.planner.refusals.sorted { $0.key < $1.key }.map { ("{reason=\"\($0.key)\"}", Double($0.value)) })
+        metric("aeolus_dictator_reactions_active", "gauge", "Follow-up probes alive.", [("", Double(loop.planner.active.count))])
         return lines.joined(separator: "\n") + "\n"
     }
 

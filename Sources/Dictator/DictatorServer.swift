@@ -103,6 +103,7 @@ public struct DictatorServer: Sendable {
             var last = after
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = WireFloat.encoding
             for await event in stream {
                 switch event {
                 case .heartbeat:

@@ -12,7 +12,7 @@ extension DictatorState {
     /// `received` is when the request arrived (the reaction's timeline; `now` when nil).
     @discardableResult
     public func ingest(_ series: WriteRequestSeries, received: Date? = nil, now: Date = Date()) -> [Reaction] {
-        let samples = ReactionBook.samples(of: series)
+        let samples = reactionBook.samples(of: series)
         reactionBook.samplesReceived += UInt64(samples.count)
         let outcome = reactionBook.evaluator.ingest(samples)
         guard !outcome.fired.isEmpty || !outcome.cleared.isEmpty else { return [] }
@@ -100,16 +100,12 @@ extension DictatorState {
     /// Marks reactions as written (unless they changed again since); ended ones are forgotten.
     public func markWritten(_ written: [Reaction]) {
         for reaction in written where reactionBook.records[reaction.id] == reaction {
-            reactionBook.unwritten.remove(reaction.id)
-            if reaction.outcome != .active { reactionBook.records[reaction.id] = nil }
+            reactionBook.written(reaction)
         }
     }
 
     /// Counters of the closed loop for `/metrics`.
-    var reactionCounters: (samples: UInt64, outcomes: [String: UInt64], refusals: [String: UInt64], active: Int, series: Int, dropped: UInt64) {
-        (reactionBook.samplesReceived, reactionBook.reactions, reactionBook.planner.refusals,
-         reactionBook.planner.active.count, reactionBook.evaluator.trackedSeries, reactionBook.evaluator.droppedSeries)
-    }
+    var reactionCounters: ReactionBook { reactionBook }
 
     /// Follow-up probe states from the agents' reports; a reaction none of whose nodes could
     /// run its probe ends as failed.

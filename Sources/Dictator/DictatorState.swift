@@ -54,13 +54,18 @@ public actor DictatorState {
         metrics.leader = leading
     }
     /// The closed loop: trigger evaluation, reactions, and what is not yet written.
-    var reactionBook = ReactionBook()
+    var reactionBook: ReactionBook
+    /// What is kept of things that come and go.
+    let bounds: DictatorBounds
 
     /// A state for the watched `branch`. Registrations persist in `registrationsFile` (so a
     /// restarted dictator plans the same nodes before their agents come back). Revisions start
     /// above every revision an earlier run can have issued (milliseconds since 1970).
-    public init(branch: String, registrationsFile: String? = nil, logger: Logger = Logger(label: "aeolus.dictator")) {
+    public init(branch: String, registrationsFile: String? = nil, bounds: DictatorBounds = DictatorBounds(),
+                logger: Logger = Logger(label: "aeolus.dictator")) {
         self.branch = branch
+        self.bounds = bounds
+        reactionBook = ReactionBook(bounds: bounds)
         self.registrationsFile = registrationsFile
         self.logger = logger
         lastRevision = Int64(Date().timeIntervalSince1970 * 1000)
@@ -75,8 +80,22 @@ public actor DictatorState {
 
     // MARK: Desired state
 
-    /// Applies a reconciled revision: the templates in use, the git policies, the errors.
+    /// A revision refused as a whole (over the repository limits), while the previous one stays live.
+    public private(set) var refusedRevision: String?
+
+    /// Applies a reconciled revision: the templates in use, the git policies, the errors. A
+    /// refused revision changes nothing but the `_repository` errors, which say why.
     public func apply(_ outcome: ReconcileOutcome) {
+        if let refused = outcome.refused {
+            refusedRevision = outcome.revision
+            errors[TemplateErrors.repository] = TemplateErrors(template: TemplateErrors.repository, revision: outcome.revision,
+                                                              condition: nil, lastGoodRevision: revision, errors: refused)
+            pendingChanges.append("refused \(outcome.revision): over the repository limits (\(refused.count) problems)")
+            logger.error("revision refused: over the repository limits", metadata: [
+                "revision": "\(outcome.revision)", "problems": "\(refused.map(\.description))"])
+            return
+        }
+        refusedRevision = nil
         let previousRevision = revision
         revision = outcome.revision
         subject = outcome.subject
@@ -93,6 +112,7 @@ public actor DictatorState {
         }
         policiesBySource["git"] = outcome.policies
         reactionBook.evaluator.update(edges: outcome.edges)
+        reactionBook.cooldownHorizon = outcome.edges.map(\.cooldown.seconds).max() ?? 0
         reactionBook.limits = outcome.limits
         rebuildDesired()
     }
@@ -309,6 +329,29 @@ public actor DictatorState {
             logger.warning("agent lost", metadata: ["node": "\(name)"])
         }
         return lost.sorted()
+    }
+
+    /// Forgets what stayed idle too long: event series and cooldowns past their time, and nodes
+    /// lost for longer than `forgetNodesAfter` (registration, assignment, watches). Called on the
+    /// housekeeping tick; returns the nodes forgotten.
+    @discardableResult
+    public func expireIdle(now: Date = Date()) -> [String] {
+        reactionBook.expire(now: now)
+        guard let after = bounds.forgetNodesAfter else { return [] }
+        let limit = seconds(after)
+        let gone = nodes.filter { $0.value.lost && now.timeIntervalSince($0.value.lastSeen) > limit }.keys.sorted()
+        guard !gone.isEmpty else { return [] }
+        for name in gone {
+            nodes[name] = nil
+            assignments[name] = nil
+            for continuation in watchers.removeValue(forKey: name)?.values ?? [:].values { continuation.finish() }
+            metrics.nodesForgotten += 1
+            pendingChanges.append("\(name): forgotten (lost for more than \(Int(limit)) s)")
+            logger.notice("node forgotten", metadata: ["node": "\(name)"])
+        }
+        metrics.watchers = watchers.values.reduce(0) { $0 + $1.count }
+        saveRegistrations()
+        return gone
     }
 
     /// The object whose digest is `digest`, among the templates in use.

@@ -115,6 +115,7 @@ public final class GitSource: DesiredSource, Sendable {
         do {
             let commit = try repository.resolve(GitRemote.tracking(remote.branch))
             if await state.revision == commit.hex { return commit.hex }
+            if await state.refusedRevision == commit.hex { return await state.revision }
             let snapshot = try repository.snapshot(at: commit)
             stages.lap("snapshot")
             let reconciler = self.reconciler
@@ -124,6 +125,8 @@ public final class GitSource: DesiredSource, Sendable {
             }
             stages.lap("build")
             await state.apply(outcome)
+            // Refused as a whole (over the repository limits): the state logged why; nothing changed.
+            if outcome.refused != nil { return await state.revision }
             stages.lap("plan")
             let elapsed = seconds(ContinuousClock.now - start)
             await state.recordReconcile(seconds: elapsed)

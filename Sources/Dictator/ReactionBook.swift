@@ -5,17 +5,37 @@ import ReactionEngine
 /// The dictator's memory of the closed loop: the trigger evaluator, the reaction planner, every
 /// reaction not yet committed to the status branch, and the counters `/metrics` shows. Kept
 /// inside `DictatorState` (one actor owns desired state, reports and reactions alike).
+///
+/// Bounded: the evaluator's series and the planner's cooldowns are LRUs with expiry
+/// (`DictatorBounds`), and ended reactions wait for the status writer in a bounded queue (when
+/// writes keep failing, the oldest ended record gives way and is counted).
 public struct ReactionBook: Sendable {
     /// The desired-state source name of follow-up probes.
     public static let source = "reactions"
     /// The label every node carries with its own name (node selectors of follow-up probes).
     public static let nodeLabel = "aeolus.io/node"
 
-    var evaluator = TriggerEvaluator(edges: [])
-    var planner = ReactionPlanner()
+    var evaluator: TriggerEvaluator
+    var planner: ReactionPlanner
     var limits = Limits()
     /// Reactions by id: the active ones, and ended ones until they are written.
     var records: [String: Reaction] = [:]
+    /// Ended reactions not written yet, oldest first (bounded).
+    var endedUnwritten: BoundedMap<String, Void>
+    /// Ended reactions forgotten before they were written (the bound was reached).
+    public internal(set) var droppedRecords: UInt64 = 0
+    /// Non-finite samples refused by the event receiver, by reason (`stale_marker`, `nan`, `infinite`).
+    public internal(set) var refusedSamples: [String: UInt64] = [:]
+    /// The longest cooldown of the current edges: how long a deploy time must be remembered
+    /// (infinite until the first revision is applied, so restored cooldowns are kept).
+    var cooldownHorizon = Double.infinity
+
+    /// A book with the given bounds.
+    init(bounds: DictatorBounds = DictatorBounds()) {
+        evaluator = TriggerEvaluator(edges: [], maxSeries: bounds.maxEventSeries, staleAfter: seconds(bounds.eventSeriesIdle))
+        planner = ReactionPlanner(maxCooldowns: bounds.maxCooldowns)
+        endedUnwritten = BoundedMap(capacity: bounds.maxUnwrittenReactions)
+    }
     /// Ids whose current record is not on the status branch yet.
     var unwritten: Set<String> = []
     /// The most recent reactions (any outcome), newest first, for the status API and page.
@@ -29,6 +49,11 @@ public struct ReactionBook: Sendable {
     mutating func record(_ reaction: Reaction) {
         records[reaction.id] = reaction
         unwritten.insert(reaction.id)
+        if reaction.outcome != .active, let evicted = endedUnwritten.updateValue((), forKey: reaction.id) {
+            records[evicted.key] = nil
+            unwritten.remove(evicted.key)
+            droppedRecords += 1
+        }
         recent.removeAll { $0.id == reaction.id }
         recent.insert(reaction, at: 0)
         if recent.count > 50 { recent.removeLast(recent.count - 50) }
@@ -44,11 +69,47 @@ public struct ReactionBook: Sendable {
                                                  selector: ProbeSelector(nodes: nodes)))
     }
 
-    /// Samples of a remote-write request: one per sample, metric name apart from the labels.
-    static func samples(of request: WriteRequestSeries) -> [EventSample] {
-        request.flatMap { series in
-            series.samples.map { EventSample(metric: series.metric, labels: series.labels, value: $0.value, time: $0.time) }
+    /// Marks a reaction as written: an ended one is forgotten.
+    mutating func written(_ reaction: Reaction) {
+        unwritten.remove(reaction.id)
+        if reaction.outcome != .active {
+            records[reaction.id] = nil
+            endedUnwritten.removeValue(forKey: reaction.id)
         }
+    }
+
+    /// Forgets what idle time makes useless: series without samples for the idle time, and
+    /// deploy times older than every edge's cooldown.
+    mutating func expire(now: Date) {
+        evaluator.expire(now: now.timeIntervalSince1970)
+        planner.expireCooldowns(now: now, olderThan: cooldownHorizon)
+    }
+
+    /// Samples of a remote-write request: one per finite sample, metric name apart from the
+    /// labels. NaN (Prometheus' staleness markers among them) and ±Inf are no event values: a
+    /// reaction's trigger value must be a number that status files and the status API can carry.
+    /// They are counted by reason and skipped.
+    mutating func samples(of request: WriteRequestSeries) -> [EventSample] {
+        var samples: [EventSample] = []
+        samples.reserveCapacity(request.reduce(0) { $0 + $1.samples.count })
+        for series in request {
+            for sample in series.samples {
+                guard sample.value.isFinite else {
+                    refusedSamples[Self.refusal(sample.value), default: 0] += 1
+                    continue
+                }
+                samples.append(EventSample(metric: series.metric, labels: series.labels, value: sample.value, time: sample.time))
+            }
+        }
+        return samples
+    }
+
+    /// Prometheus' staleness marker: a NaN with this bit pattern.
+    static let staleMarkerBits: UInt64 = 0x7ff0_0000_0000_0002
+
+    /// Why a non-finite value is refused.
+    static func refusal(_ value: Double) -> String {
+        value.bitPattern == staleMarkerBits ? "stale_marker" : value.isNaN ? "nan" : "infinite"
     }
 }
 

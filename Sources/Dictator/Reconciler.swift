@@ -49,6 +49,9 @@ public struct ReconcileOutcome: Sendable {
     public var edges: [Edge] = []
     /// The repository's limits (reactions per minute, active reactions, ...).
     public var limits: Limits = Limits()
+    /// Why the whole revision is refused (it exceeds the repository limits), or nil when it
+    /// applies. A refused outcome carries nothing else: what is live stays live.
+    public var refused: [Diagnostic]?
 }
 
 /// Keeps, per template, the last object that compiled and verified, and turns each new revision
@@ -81,6 +84,12 @@ public struct Reconciler: Sendable {
     /// good objects. Blocking (runs clang): call it off the cooperative pool.
     public mutating func reconcile(snapshot: [String: Data], revision: String, subject: String = "") -> ReconcileOutcome {
         let build = compiler.build(snapshot: snapshot)
+        guard build.repository.exceededLimits.isEmpty else {
+            var outcome = ReconcileOutcome(revision: revision, subject: subject, templates: [:], policies: [],
+                                           errors: [:], conditions: [:])
+            outcome.refused = build.repository.exceededLimits
+            return outcome
+        }
         var templates: [String: TemplateObject] = [:]
         var conditions: [String: TemplateCondition] = [:]
         for (name, compiled) in build.templates {

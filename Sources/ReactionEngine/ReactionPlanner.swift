@@ -29,18 +29,34 @@ public struct ReactionPlanner: Sendable {
     /// Reactions still active, by id.
     public private(set) var active: [String: Reaction] = [:]
 
-    private var lastStart: [String: Date] = [:]   // dedupe key → last deploy time (cooldown)
+    /// Dedupe key → last deploy time, for cooldowns: an LRU, since dedupe keys carry the bound
+    /// parameters (per flow) and would otherwise grow for ever.
+    private var lastStart: BoundedMap<String, Date>
     private var recentStarts: [Date] = []          // for reactions per minute
 
-    /// A planner with no history.
-    public init() {}
+    /// Deploy times remembered for cooldowns.
+    public var trackedCooldowns: Int { lastStart.count }
+    /// Deploy times forgotten early to make room at `maxCooldowns` (their cooldown no longer applies).
+    public var evictedCooldowns: UInt64 { lastStart.evictions }
+
+    /// A planner with no history, remembering at most `maxCooldowns` deploy times.
+    public init(maxCooldowns: Int = 100_000) {
+        lastStart = BoundedMap(capacity: maxCooldowns)
+    }
+
+    /// Forgets deploy times older than `horizon` seconds before `now` (the longest cooldown of any
+    /// edge: older ones can hold nothing back). Returns how many.
+    @discardableResult
+    public mutating func expireCooldowns(now: Date, olderThan horizon: Double) -> Int {
+        lastStart.removeLeastRecent { now.timeIntervalSince($1) >= horizon }
+    }
 
     /// Restores reactions that were active before a restart (from the status branch and agent
     /// reports), so that limits and expiry carry on where they were.
     public mutating func restore(_ reactions: [Reaction]) {
         for reaction in reactions where reaction.outcome == .active {
             active[reaction.id] = reaction
-            lastStart[reaction.dedupeKey] = max(lastStart[reaction.dedupeKey] ?? .distantPast, reaction.started)
+            lastStart.updateValue(max(lastStart[reaction.dedupeKey] ?? .distantPast, reaction.started), forKey: reaction.dedupeKey)
         }
     }
 
@@ -120,7 +136,7 @@ public struct ReactionPlanner: Sendable {
                           parameters: parameters, nodes: targets)
         }
         recentStarts.append(now)
-        lastStart[probe.dedupeKey] = now
+        lastStart.updateValue(now, forKey: probe.dedupeKey)
         active[probe.id] = probe
         return probe
     }

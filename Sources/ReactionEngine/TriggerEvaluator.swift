@@ -5,9 +5,11 @@ import AeolusModel
 ///
 /// Level-triggered conditions become edge-triggered events: an edge fires once when its
 /// condition has held for `for`, and not again for that series until the condition clears. The
-/// state per (edge, series) is bounded: past `maxSeries`, new series are dropped and counted;
-/// series with no sample for `staleAfter` seconds are forgotten. A value type: the caller owns it
-/// (the dictator keeps it in an actor).
+/// state per (edge, series) is bounded: at `maxSeries`, a new series takes the place of the least
+/// recently seen one (an LRU: a new flow's anomaly matters more than an idle old series), and
+/// `expire(now:)` forgets series with no sample for `staleAfter` seconds. Non-finite samples (NaN,
+/// staleness markers, ±Inf) are ignored. A value type: the caller owns it (the dictator keeps it
+/// in an actor).
 public struct TriggerEvaluator: Sendable {
     /// An edge fired for a series.
     public struct Firing: Sendable, Hashable {
@@ -52,12 +54,16 @@ public struct TriggerEvaluator: Sendable {
     public let maxSeries: Int
     /// Seconds without a sample after which a series is forgotten.
     public let staleAfter: Double
-    /// Samples dropped because the series limit was reached.
-    public private(set) var droppedSeries: UInt64 = 0
+    /// Series forgotten to make room for a new one at `maxSeries` (since creation).
+    public var evictedSeries: UInt64 { states.evictions + evictedBefore }
+    /// Series forgotten by `expire(now:)` after `staleAfter` without a sample.
+    public private(set) var expiredSeries: UInt64 = 0
     /// Series currently tracked.
     public var trackedSeries: Int { states.count }
 
-    private var states: [SeriesKey: SeriesState] = [:]
+    private var states: BoundedMap<SeriesKey, SeriesState>
+    /// Evictions counted by maps replaced in `update(edges:)`.
+    private var evictedBefore: UInt64 = 0
     private var edgesByMetric: [String: [Int]] = [:]
     private var matchers: [Int: [CompiledMatcher]] = [:]
 
@@ -66,18 +72,20 @@ public struct TriggerEvaluator: Sendable {
         self.edges = edges
         self.maxSeries = maxSeries
         self.staleAfter = staleAfter
+        states = BoundedMap(capacity: maxSeries)
         index()
     }
 
     /// Replaces the edges (a new revision); series state of edges that stay the same is kept.
     public mutating func update(edges newEdges: [Edge]) {
         guard newEdges != edges else { return }
-        var moved: [SeriesKey: SeriesState] = [:]
-        for (key, state) in states {
+        var moved = BoundedMap<SeriesKey, SeriesState>(capacity: maxSeries)
+        for (key, state) in states.leastRecentFirst {
             if let newIndex = newEdges.firstIndex(of: edges[key.edge]) {
-                moved[SeriesKey(edge: newIndex, labels: key.labels)] = state
+                moved.updateValue(state, forKey: SeriesKey(edge: newIndex, labels: key.labels))
             }
         }
+        evictedBefore += states.evictions
         edges = newEdges
         states = moved
         index()
@@ -95,7 +103,7 @@ public struct TriggerEvaluator: Sendable {
     /// Feeds samples (in time order per series) and returns what fired and what cleared.
     public mutating func ingest(_ samples: [EventSample]) -> Outcome {
         var outcome = Outcome()
-        for sample in samples {
+        for sample in samples where sample.value.isFinite {
             guard let candidates = edgesByMetric[sample.metric] else { continue }
             for index in candidates where matchers[index]!.allSatisfy({ $0.matches(sample.labels) }) {
                 evaluate(sample, edge: index, into: &outcome)
@@ -104,19 +112,27 @@ public struct TriggerEvaluator: Sendable {
         return outcome
     }
 
-    /// Forgets series not seen for `staleAfter` seconds before `now`.
-    public mutating func expire(now: Double) {
-        states = states.filter { now - $0.value.lastSeen <= staleAfter }
+    /// Forgets series not seen for `staleAfter` seconds before `now` (seconds since the epoch);
+    /// returns how many. O(series forgotten): it walks from the least recently seen end.
+    @discardableResult
+    public mutating func expire(now: Double) -> Int {
+        let staleAfter = self.staleAfter
+        let expired = states.removeLeastRecent { now - $1.lastSeen > staleAfter }
+        expiredSeries += UInt64(expired)
+        return expired
     }
 
     private mutating func evaluate(_ sample: EventSample, edge index: Int, into outcome: inout Outcome) {
         let key = SeriesKey(edge: index, labels: sample.labels)
-        if states[key] == nil, states.count >= maxSeries {
-            droppedSeries += 1
-            return
+        let edge = edges[index]
+        states.use(key, orInsert: { SeriesState() }) { state in
+            Self.evaluate(sample, edge: edge, index: index, state: &state, into: &outcome)
         }
-        var state = states[key] ?? SeriesState()
-        let trigger = edges[index].when
+    }
+
+    private static func evaluate(_ sample: EventSample, edge: Edge, index: Int, state: inout SeriesState,
+                                 into outcome: inout Outcome) {
+        let trigger = edge.when
         if let last = state.samples.last, sample.time < last.time {
             return // out of order: ignore, as Prometheus does
         }
@@ -128,7 +144,7 @@ public struct TriggerEvaluator: Sendable {
             state.samples.removeFirst(max(0, cut - 1))
         }
         let measured = Self.measure(trigger.measure, samples: state.samples, now: sample.time)
-        let firing = Firing(edgeIndex: index, edge: edges[index], labels: sample.labels, value: measured ?? sample.value, time: sample.time)
+        let firing = Firing(edgeIndex: index, edge: edge, labels: sample.labels, value: measured ?? sample.value, time: sample.time)
         if let measured, trigger.crosses(measured) {
             let since = state.holdingSince ?? sample.time
             state.holdingSince = since
@@ -143,7 +159,6 @@ public struct TriggerEvaluator: Sendable {
                 outcome.cleared.append(firing)
             }
         }
-        states[key] = state
     }
 
     static func window(of trigger: Trigger) -> Double {

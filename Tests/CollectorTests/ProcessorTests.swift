@@ -60,6 +60,9 @@ struct ProcessorTests {
         (nil, 1, false, [(0, 1000), (2, 2000)], [true, false]),
         (5, nil, true, [(0, 1000), (3, 2000), (20, 3000), (22, 4000)], [false, false, true, false]),
         (5, nil, true, [(100, 1000), (10, 2000)], [false, true]),    // a reset: the increase is the new value
+        // Both bounds: inside the band, as on graph edges (`Threshold`).
+        (5, 100, false, [(3, 1000), (50, 2000), (200, 3000), (100, 4000)], [false, true, false, false]),
+        (nil, nil, false, [(.nan, 1000)], [false]),
     ]
 
     @Test(arguments: thresholds)
@@ -73,6 +76,55 @@ struct ProcessorTests {
             !processor.apply(MetricBatch(points: [point("x_total", ["a": "b"], sample.0, at: sample.1)])).isEmpty
         }
         #expect(passed == passes)
+    }
+
+    @Test func thresholdRefusesBoundsThatCanNeverHold() {
+        var config = ThresholdProcessorConfig()
+        config.above = 100
+        config.below = 5
+        #expect(config.validate().map(\.field) == ["below"])
+    }
+
+    /// The history of rates is an LRU at `max_series`, expired after `series_idle`, and reported.
+    @Test(arguments: [CounterChangeProcessor.Mode.delta, .rate])
+    func counterChangeHistoryIsBounded(mode: CounterChangeProcessor.Mode) throws {
+        var config = CounterChangeConfig()
+        config.series.maxSeries = 10
+        let telemetry = CollectorTelemetry()
+        let processor = try CounterChangeProcessor(mode: mode, config: config, next: Sink(), telemetry: telemetry, name: "p:\(mode)")
+        let flood = MetricBatch(points: (0..<1_000).map { point("c_total", ["flow": "\($0)"], 1, at: 1000) })
+        #expect(processor.apply(flood).isEmpty, "first samples only prime the history")
+        let labels = [MetricLabel("processor", "p:\(mode)")]
+        #expect(telemetry.gauge("aeolus_collector_series_tracked", labels) == 10)
+        #expect(telemetry.counter("aeolus_collector_series_evicted", labels) == 990)
+        // The most recent series keep their history: their next sample converts.
+        let next = processor.apply(MetricBatch(points: [point("c_total", ["flow": "999"], 5, at: 2000)]))
+        #expect(next.points.map(\.value) == [mode == .delta ? 4 : 4])
+    }
+
+    @Test func seriesHistoryExpiresIdleSeries() {
+        var bounds = SeriesBounds()
+        bounds.idle = .seconds(60)
+        var history = SeriesHistory(bounds: bounds)
+        _ = history.change(point("c_total", ["flow": "old"], 1), now: 0)
+        _ = history.change(point("c_total", ["flow": "new"], 1), now: 50_000)
+        #expect(history.expireIfDue(now: 70_000) == 1)
+        #expect(history.count == 1)
+        #expect(history.expireIfDue(now: 71_000) == 0, "not due again before a tenth of the idle time")
+        #expect(history.expireIfDue(now: 200_000) == 1)
+        #expect(history.expired == 2)
+    }
+
+    @Test func seriesBoundsAreConfigurable() throws {
+        func yaml(_ processors: String) -> String {
+            "receivers: {ebpf: {state_dir: /nonexistent-aeolus-state}}\nprocessors: \(processors)\nexporters: {debug: }\n"
+                + "service: {telemetry: {metrics: {address: none}}, pipelines: {metrics: {receivers: [ebpf], processors: [rate], exporters: [debug]}}}\n"
+        }
+        _ = try CollectorConfig.parse(yaml: yaml("{rate: {max_series: 500, series_idle: 2m}}"), file: "c.yaml")
+        let error = try #require(throws: ConfigErrors.self) {
+            try CollectorConfig.parse(yaml: yaml("{rate: {max_series: 0}}"), file: "c.yaml")
+        }
+        #expect("\(error)".contains("at least 1"))
     }
 
     @Test func thresholdDropsOtherMetricsUnlessAsked() throws {

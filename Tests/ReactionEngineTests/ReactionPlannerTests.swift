@@ -24,6 +24,22 @@ import Testing
         return TriggerEvaluator.Firing(edgeIndex: 0, edge: edge, labels: labels, value: 9, time: t0.timeIntervalSince1970)
     }
 
+    /// Deploy times for cooldowns (one per edge and bound parameters: per flow) are an LRU, and
+    /// forgotten once older than the longest cooldown.
+    @Test func cooldownMemoryIsBoundedAndExpires() throws {
+        var planner = ReactionPlanner(maxCooldowns: 2)
+        let edge = try Self.edge(cooldown: .minutes(1))
+        for (index, port) in ["1", "2", "3"].enumerated() {
+            let now = Self.t0.addingTimeInterval(Double(index))
+            _ = planner.react(to: Self.firing(edge, dport: port), templates: Self.templates, nodes: Self.nodes, limits: Limits(), now: now)
+        }
+        #expect(planner.trackedCooldowns == 2)
+        #expect(planner.evictedCooldowns == 1)
+        #expect(planner.expireCooldowns(now: Self.t0.addingTimeInterval(61.5), olderThan: 60) == 1, "port 2's minute is over")
+        #expect(planner.expireCooldowns(now: Self.t0.addingTimeInterval(120), olderThan: 60) == 1)
+        #expect(planner.trackedCooldowns == 0)
+    }
+
     @Test func bindsParametersAndTargetsTheEventNode() throws {
         var planner = ReactionPlanner()
         let reaction = try #require(planner.react(to: Self.firing(try Self.edge()), templates: Self.templates,

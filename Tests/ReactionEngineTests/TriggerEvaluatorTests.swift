@@ -74,12 +74,53 @@ import Testing
         #expect(outcome.fired.map { $0.labels["dport"] } == ["443", "445"])
     }
 
-    @Test func seriesLimitDropsAndCounts() {
+    @Test func seriesLimitEvictsTheLeastRecentlySeen() {
         var evaluator = TriggerEvaluator(edges: [Self.edge(Trigger(metric: "m", above: 5))], maxSeries: 2)
-        _ = evaluator.ingest((0..<5).map { Self.sample(1, at: 0, labels: ["flow": "\($0)"]) })
+        _ = evaluator.ingest((0..<5).map { Self.sample(1, at: Double($0), labels: ["flow": "\($0)"]) })
         #expect(evaluator.trackedSeries == 2)
-        #expect(evaluator.droppedSeries == 3)
-        evaluator.expire(now: 10_000)
+        #expect(evaluator.evictedSeries == 3)
+        #expect(evaluator.expire(now: 10_000) == 2)
+        #expect(evaluator.trackedSeries == 0)
+        #expect(evaluator.expiredSeries == 2)
+    }
+
+    /// #14: 120,000 distinct flow series used to fill the evaluator, after which a new flow
+    /// crossing the threshold was dropped unseen. With an LRU the new flow still fires, and the
+    /// tracked series stay at the bound.
+    @Test func aNewSeriesFiresAfterAFloodOfDistinctSeries() {
+        let bound = 1_000
+        var evaluator = TriggerEvaluator(edges: [Self.edge(Trigger(metric: "m", above: 5))], maxSeries: bound)
+        let flood = (0..<120_500).map { Self.sample(1, at: Double($0) / 1000, labels: ["flow": "\($0)"]) }
+        for chunk in stride(from: 0, to: flood.count, by: 10_000) {
+            #expect(evaluator.ingest(Array(flood[chunk..<min(chunk + 10_000, flood.count)])).fired.isEmpty)
+        }
+        #expect(evaluator.trackedSeries == bound)
+        #expect(evaluator.evictedSeries == UInt64(flood.count - bound))
+        let fired = evaluator.ingest([Self.sample(9, at: 121, labels: ["flow": "new"])]).fired
+        #expect(fired.map { $0.labels["flow"] } == ["new"])
+        #expect(evaluator.trackedSeries == bound)
+    }
+
+    @Test func expiryKeepsRecentSeriesAndForgetsIdleOnes() {
+        var evaluator = TriggerEvaluator(edges: [Self.edge(Trigger(metric: "m", above: 5))], staleAfter: 60)
+        _ = evaluator.ingest([Self.sample(9, at: 0, labels: ["flow": "old"]), Self.sample(1, at: 100, labels: ["flow": "new"])])
+        #expect(evaluator.expire(now: 120) == 1)
+        #expect(evaluator.trackedSeries == 1)
+        // The forgotten series starts afresh: it fires again.
+        #expect(evaluator.ingest([Self.sample(9, at: 130, labels: ["flow": "old"])]).fired.count == 1)
+    }
+
+    struct NonFiniteCase: Sendable, CustomTestStringConvertible {
+        var value: Double
+        var testDescription: String { value.isNaN ? "NaN (bits \(String(value.bitPattern, radix: 16)))" : "\(value)" }
+    }
+
+    @Test(arguments: [NonFiniteCase(value: .infinity), NonFiniteCase(value: -.infinity), NonFiniteCase(value: .nan),
+                      NonFiniteCase(value: Double(bitPattern: 0x7ff0_0000_0000_0002))])
+    func nonFiniteSamplesAreIgnored(_ c: NonFiniteCase) {
+        var evaluator = TriggerEvaluator(edges: [Self.edge(Trigger(metric: "m", above: 5)),
+                                                 Self.edge(Trigger(metric: "m", below: 5), name: "low")])
+        #expect(evaluator.ingest([Self.sample(c.value, at: 0)]).fired.isEmpty)
         #expect(evaluator.trackedSeries == 0)
     }
 

@@ -6,13 +6,16 @@ public struct CounterChangeConfig: ComponentConfig {
     public var suffix = ""
     /// Only these metrics are converted (regexes; all counters when empty).
     public var metrics: [String] = []
+    /// How many series' previous samples are kept.
+    public var series = SeriesBounds()
 
     public init() {}
-    public static let fieldNames = ["suffix", "metrics"]
+    public static let fieldNames = ["suffix", "metrics"] + SeriesBounds.fieldNames
 
     public mutating func decode(_ fields: ConfigFields) {
         fields.read("suffix", into: &suffix) { $0.string() }
         fields.read("metrics", into: &metrics) { $0.strings() }
+        series.decode(fields)
     }
 
     public func validate() -> [(field: String, message: String)] {
@@ -29,7 +32,7 @@ public struct CounterChangeProcessorFactory: ProcessorFactory {
     public init(_ mode: CounterChangeProcessor.Mode) { self.mode = mode }
     public var type: String { mode.rawValue }
     public func create(config: CounterChangeConfig, context: ComponentContext, next: any Consumer) throws -> any Processor {
-        try CounterChangeProcessor(mode: mode, config: config, next: next)
+        try CounterChangeProcessor(mode: mode, config: config, next: next, telemetry: context.telemetry, name: context.telemetryName)
     }
 }
 
@@ -37,6 +40,8 @@ public struct CounterChangeProcessorFactory: ProcessorFactory {
 /// per-second rate (`rate`), as gauges. The first sample of a series only primes the history.
 /// Other points pass unchanged. A counter's staleness marker forgets its history and passes on
 /// renamed like its samples, so the converted series ends too.
+///
+/// The history is bounded (`SeriesBounds`).
 ///
 /// `@unchecked Sendable`: the history is guarded by `lock`.
 public final class CounterChangeProcessor: Processor, @unchecked Sendable {
@@ -50,21 +55,29 @@ public final class CounterChangeProcessor: Processor, @unchecked Sendable {
     private let matcher: PointMatcher
     private let next: any Consumer
     private let lock = NSLock()
-    private var history = SeriesHistory()
+    private var history: SeriesHistory
+    private let telemetry: CollectorTelemetry?
+    private let name: String
 
-    /// A processor computing `mode`.
-    public init(mode: Mode, config: CounterChangeConfig, next: any Consumer) throws {
+    /// A processor computing `mode`, reporting its history's size to `telemetry` as `name`.
+    public init(mode: Mode, config: CounterChangeConfig, next: any Consumer, telemetry: CollectorTelemetry? = nil,
+                name: String? = nil) throws {
         self.mode = mode
         self.config = config
         matcher = try PointMatcher(metricNames: config.metrics)
         self.next = next
+        history = SeriesHistory(bounds: config.series)
+        self.telemetry = telemetry
+        self.name = name ?? mode.rawValue
     }
 
     /// `batch` with counters converted.
     public func apply(_ batch: MetricBatch) -> MetricBatch {
         var out = batch
+        let now = MetricPoint.now()
         out.points = lock.withLock {
-            batch.points.compactMap { point in
+            defer { history.expireIfDue(now: now) }
+            return batch.points.compactMap { point in
                 guard point.kind == .counter, matcher.isEmpty || matcher.matches(point) else { return point }
                 var converted = point
                 converted.kind = .gauge
@@ -73,11 +86,12 @@ public final class CounterChangeProcessor: Processor, @unchecked Sendable {
                     history.forget(point)
                     return converted
                 }
-                guard let change = history.change(point), change.seconds > 0 else { return nil }
+                guard let change = history.change(point, now: now), change.seconds > 0 else { return nil }
                 converted.value = mode == .delta ? change.increase : change.increase / change.seconds
                 return converted
             }
         }
+        if let telemetry { lock.withLock { history.report(to: telemetry, as: name) } }
         return out
     }
 

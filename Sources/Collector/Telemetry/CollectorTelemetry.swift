@@ -26,6 +26,9 @@ public final class CollectorTelemetry: @unchecked Sendable {
         "aeolus_collector_queue_length": "Batches waiting in an exporter's queue.",
         "aeolus_collector_export_latency_seconds": "Time to deliver one request, retries included.",
         "aeolus_collector_export_failures": "Requests an exporter gave up on.",
+        "aeolus_collector_series_tracked": "Series whose previous sample a processor remembers (threshold, delta, rate).",
+        "aeolus_collector_series_evicted": "Least recently seen series a processor forgot to make room at max_series.",
+        "aeolus_collector_series_expired": "Series a processor forgot after series_idle without a sample.",
     ]
 
     /// A fresh set of counters.
@@ -59,6 +62,21 @@ public final class CollectorTelemetry: @unchecked Sendable {
     /// Counts requests an exporter gave up on.
     public func exportFailed(_ component: String) {
         add("aeolus_collector_export_failures", [MetricLabel("exporter", component)], 1)
+    }
+
+    /// Sets a processor's series-history figures (totals since it started).
+    public func seriesHistory(_ component: String, tracked: Int, evicted: UInt64, expired: UInt64) {
+        let labels = [MetricLabel("processor", component)]
+        lock.withLock {
+            gauges[Key(name: "aeolus_collector_series_tracked", labels: labels)] = Double(tracked)
+            counters[Key(name: "aeolus_collector_series_evicted", labels: labels)] = Double(evicted)
+            counters[Key(name: "aeolus_collector_series_expired", labels: labels)] = Double(expired)
+        }
+    }
+
+    /// The value of a gauge (tests read it).
+    public func gauge(_ name: String, _ labels: [MetricLabel]) -> Double? {
+        lock.withLock { gauges[Key(name: name, labels: labels.sorted())] }
     }
 
     /// Sets an exporter's queue length.
