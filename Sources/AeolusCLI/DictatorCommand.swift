@@ -88,6 +88,8 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("leader-election-id"), help: "With --leader-elect: the Lease's name.")
     var leaderElectionID: String = "aeolus-dictator"
 
+    @OptionGroup var compiler: CompilerOptions
+
     @OptionGroup var log: LogOptions
 
     func validate() throws {
@@ -125,6 +127,9 @@ struct DictatorCommand: AsyncParsableCommand {
         configuration.webhookSecret = try webhookSecretFile.map(Self.secret)
         let dictator: Dictator
         do {
+            let (confinement, message) = try compiler.confinement()
+            if confinement == .unconfined { logger.warning("\(message)") } else { logger.info("\(message)") }
+            configuration.compilerConfinement = confinement
             if kubernetes {
                 configuration.kubernetes = try kubeconfig.map { try KubeConfig.load(kubeconfig: $0) } ?? KubeConfig.inCluster()
                 configuration.kubeNamespace = kubeNamespace

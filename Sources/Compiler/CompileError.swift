@@ -38,6 +38,8 @@ public enum CompileError: Error, Sendable, CustomStringConvertible {
     case invalidObject(template: String, reason: String)
     /// The inputs could not be written or the output read.
     case io(String)
+    /// clang could not be confined (no Landlock, no launcher), so nothing is compiled.
+    case confinementUnavailable(String)
 
     public var description: String {
         switch self {
@@ -48,6 +50,7 @@ public enum CompileError: Error, Sendable, CustomStringConvertible {
             return "template \(template) does not compile:\n\(shown)"
         case .invalidObject(let template, let reason): return "template \(template): not a valid BPF object: \(reason)"
         case .io(let message): return message
+        case .confinementUnavailable(let message): return message
         }
     }
 }
