@@ -100,7 +100,7 @@ public final class BPFCompiler: Sendable {
            result.standardError.hasPrefix(ConfinedExec.errorPrefix) {
             throw .confinementUnavailable(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        let diagnostics = ClangDiagnostic.parse(result.standardError)
+        let diagnostics = ClangDiagnostic.parse(result.standardError).map { $0.attributed(to: request.sourcePath) }
         guard result.status == 0, let data = FileManager.default.contents(atPath: "\(root)/\(output)") else {
             throw .compileFailed(template: request.name, diagnostics: diagnostics, output: result.standardError)
         }
