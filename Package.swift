@@ -11,6 +11,7 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                    providers: [.apt(["libcurl4-openssl-dev"])]),
     .systemLibrary(name: "CNetlink", path: "Sources/CNetlink"),
+    .systemLibrary(name: "CLandlock", path: "Sources/CLandlock"),
     .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
                    providers: [.apt(["libsnappy-dev"])]),
     // glibc's _GNU_SOURCE declarations ProcessKit needs (pipe2, posix_spawn closefrom/chdir).
@@ -46,6 +47,8 @@ let package = Package(
         .target(name: "Snappy", dependencies: ["CSnappy"]),
         // Network namespaces (setns on a thread of their own) and rtnetlink links and addresses.
         .target(name: "NetKit", dependencies: ["CNetlink"]),
+        // Landlock: a child confined to the files it may read and write (a self-exec trampoline).
+        .target(name: "SandboxKit", dependencies: ["CLandlock"]),
 
         // Prometheus remote write 1.0: prompb types (generated, see `make proto`) + snappy.
         .target(name: "RemoteWrite", dependencies: [
@@ -64,7 +67,7 @@ let package = Package(
 
         // Templates to verified objects: clang, a content-addressed cache, the static verifier.
         .target(name: "Compiler", dependencies: [
-            "AeolusModel", "BPFKit", "ProcessKit", .product(name: "Crypto", package: "swift-crypto"),
+            "AeolusModel", "BPFKit", "ProcessKit", "SandboxKit", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // The dictator (AHD): git source, desired state, planner, agent API, status writer, reactions.
@@ -111,7 +114,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .executableTarget(name: "aeolus", dependencies: ["AeolusCLI"]),
+        .executableTarget(name: "aeolus", dependencies: ["AeolusCLI", "SandboxKit"]),
 
         // `make bench`: Aeolus' figures beside a floor or peer measured in the same run.
         .executableTarget(name: "AeolusBench", dependencies: [
@@ -135,9 +138,10 @@ let package = Package(
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"]),
         .testTarget(name: "NetKitTests", dependencies: ["NetKit", "AeolusTesting"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"], resources: [.copy("Corpus")]),
+        .testTarget(name: "SandboxKitTests", dependencies: ["SandboxKit", "AeolusTesting"]),
         .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
-        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "AeolusTesting"]),
+        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "SandboxKit", "AeolusTesting"]),
         .testTarget(name: "ReactionEngineTests", dependencies: ["ReactionEngine"]),
         .testTarget(name: "AeolusCLITests", dependencies: ["AeolusTesting"]),
         .testTarget(name: "CollectorTests", dependencies: [

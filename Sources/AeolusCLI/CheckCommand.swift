@@ -69,7 +69,7 @@ struct CheckReport: Encodable {
             throw ValidationError("--load needs root (it loads programs through the BPF syscall)")
         }
         let snapshot = try options.snapshot(at: revision)
-        let build = RepositoryCompiler(compiler: try options.makeCompiler()).build(snapshot: snapshot)
+        let build = RepositoryCompiler(compiler: try options.makeCompiler(command: "check")).build(snapshot: snapshot)
         var diagnostics = Array(build.diagnostics)
         var failed = build.failedTemplates
         if load {

@@ -97,6 +97,8 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("forget-nodes-after"), help: "A node lost for this long is forgotten (registration, assignment, status); 0 keeps nodes for ever.")
     var forgetNodesAfter: String = "24h"
 
+    @OptionGroup var compiler: CompilerOptions
+
     @OptionGroup var log: LogOptions
 
     func validate() throws {
@@ -140,6 +142,9 @@ struct DictatorCommand: AsyncParsableCommand {
         configuration.webhookSecret = try webhookSecretFile.map(Self.secret)
         let dictator: Dictator
         do {
+            let (confinement, message) = try compiler.confinement()
+            if confinement == .unconfined { logger.warning("\(message)") } else { logger.info("\(message)") }
+            configuration.compilerConfinement = confinement
             if kubernetes {
                 configuration.kubernetes = try kubeconfig.map { try KubeConfig.load(kubeconfig: $0) } ?? KubeConfig.inCluster()
                 configuration.kubeNamespace = kubeNamespace

@@ -35,7 +35,7 @@ struct DiffCommand: AsyncParsableCommand {
     func run() async throws {
         let diff: RepositoryDiff
         do {
-            let repositoryCompiler = RepositoryCompiler(compiler: try repository.makeCompiler())
+            let repositoryCompiler = RepositoryCompiler(compiler: try repository.makeCompiler(command: "diff"))
             func view(_ revision: String?) throws -> RevisionView {
                 let build = repositoryCompiler.build(snapshot: try repository.snapshot(at: revision))
                 return RevisionView(policies: build.repository.policies,

@@ -12,6 +12,8 @@ struct RepositoryOptions: ParsableArguments {
     @Option(name: .long, help: "Where compiled objects are cached (default: $XDG_CACHE_HOME/aeolus/objects).")
     var cache: String?
 
+    @OptionGroup var compiler: CompilerOptions
+
     /// The files of the repository at `revision` (through libgit2), or of its working tree.
     func snapshot(at revision: String?) throws -> [String: Data] {
         guard let revision else {
@@ -24,10 +26,13 @@ struct RepositoryOptions: ParsableArguments {
         return try repository.snapshot(at: revision).files
     }
 
-    /// A compiler with the on-disk cache.
-    func makeCompiler() throws -> BPFCompiler {
+    /// A compiler with the on-disk cache, clang confined unless `--unconfined-compiler`; says
+    /// on stderr when it runs unconfined, and refuses (throws) when it cannot confine clang.
+    func makeCompiler(command: String) throws -> BPFCompiler {
+        let (confinement, message) = try compiler.confinement()
+        if confinement == .unconfined { FileHandleStandardError.write("aeolus \(command): warning: \(message)\n") }
         let directory = cache ?? Self.defaultCacheDirectory
-        return BPFCompiler(clang: try Clang.locate(), cache: try ObjectCache(directory: directory))
+        return BPFCompiler(clang: try Clang.locate(), cache: try ObjectCache(directory: directory), confinement: confinement)
     }
 
     static var defaultCacheDirectory: String {

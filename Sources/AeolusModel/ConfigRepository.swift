@@ -165,10 +165,12 @@ public struct ConfigRepository: Sendable, Equatable {
         return String(p)
     }
 
-    /// Reads the files of a working tree into a snapshot (relative paths → bytes), skipping `.git`.
+    /// Reads the files of a working tree into a snapshot (relative paths → bytes), skipping `.git`
+    /// and symbolic links (as git snapshots do): a link in a template folder must not pull a file
+    /// from outside the repository into what clang compiles and its diagnostics quote.
     public static func snapshot(directory: String) throws -> [String: Data] {
         let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
-        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
+        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey]) else {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: directory])
         }
         var files: [String: Data] = [:]
@@ -181,7 +183,12 @@ public struct ConfigRepository: Sendable, Equatable {
                 enumerator.skipDescendants()
                 continue
             }
-            guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }
+            let kind = try url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey])
+            if kind.isSymbolicLink == true {
+                enumerator.skipDescendants()
+                continue
+            }
+            guard kind.isRegularFile == true else { continue }
             files[relative] = try Data(contentsOf: url)
         }
         return files

@@ -2,6 +2,7 @@ import BPFKit
 import Foundation
 import Synchronization
 import ProcessKit
+import SandboxKit
 
 /// A compiled template: the object's bytes, its digest (how agents name it) and its spec.
 public struct CompiledObject: Sendable {
@@ -23,15 +24,19 @@ public struct CompiledObject: Sendable {
 public final class BPFCompiler: Sendable {
     /// The clang in use.
     public let clang: Clang
+    /// How clang runs: confined by Landlock unless the caller chose otherwise.
+    public let confinement: CompilerConfinement
     private let cache: ObjectCache
     /// Specs of objects already inspected, by cache key: a new revision that leaves a template
     /// unchanged costs neither clang nor an ELF parse.
     private let specs = Mutex<[String: ObjectSpec]>([:])
 
-    /// A compiler with the given clang and cache.
-    public init(clang: Clang, cache: ObjectCache) {
+    /// A compiler with the given clang and cache; clang runs confined (`.automatic`) unless
+    /// `confinement` says otherwise.
+    public init(clang: Clang, cache: ObjectCache, confinement: CompilerConfinement = .automatic) {
         self.clang = clang
         self.cache = cache
+        self.confinement = confinement
     }
 
     /// The flags a request is compiled with (base flags, includes, its extra flags).
@@ -86,11 +91,16 @@ public final class BPFCompiler: Sendable {
         let output = "aeolus-out.o"
         let arguments = flags + request.extraFlags + ["-fdebug-prefix-map=\(root)=.", "-fno-color-diagnostics",
                                                       "-c", request.sourcePath, "-o", output]
+        let command = try confinement.command(clang: clang, workingDirectory: root, arguments: arguments)
         let result: Subprocess.Output
-        do { result = try Subprocess.collect(clang.path, arguments, currentDirectory: root) } catch {
-            throw .toolchainMissing("cannot run \(clang.path): \(error)")
+        do { result = try Subprocess.collect(command.executable, command.arguments, currentDirectory: root) } catch {
+            throw .toolchainMissing("cannot run \(command.executable): \(error)")
         }
-        let diagnostics = ClangDiagnostic.parse(result.standardError)
+        if case .landlock = confinement, result.status == ConfinedExec.failureStatus,
+           result.standardError.hasPrefix(ConfinedExec.errorPrefix) {
+            throw .confinementUnavailable(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let diagnostics = ClangDiagnostic.parse(result.standardError).map { $0.attributed(to: request.sourcePath) }
         guard result.status == 0, let data = FileManager.default.contents(atPath: "\(root)/\(output)") else {
             throw .compileFailed(template: request.name, diagnostics: diagnostics, output: result.standardError)
         }

@@ -10,6 +10,9 @@ public struct Clang: Sendable, Hashable {
     public let path: String
     /// First line of `clang --version`.
     public let version: String
+    /// Its resource folder (`-print-resource-dir`: its own headers such as `stddef.h`), which a
+    /// confined clang may read.
+    public let resourceDirectory: String
 
     /// The flags every template is compiled with. `-g` gives BTF, which `.rodata` parameters and
     /// CO-RE need; `-O2` is what the kernel verifier expects of BPF code.
@@ -42,7 +45,12 @@ public struct Clang: Sendable, Hashable {
         guard result.status == 0, let first = result.standardOutput.split(separator: "\n").first else {
             throw CompileError.toolchainMissing("\(path) --version failed: \(result.standardError)")
         }
-        return Clang(path: path, version: String(first))
+        let resource = try Subprocess.collect(path, ["-print-resource-dir"])
+        let resourceDirectory = resource.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard resource.status == 0, resourceDirectory.hasPrefix("/") else {
+            throw CompileError.toolchainMissing("\(path) -print-resource-dir failed: \(resource.standardError)")
+        }
+        return Clang(path: path, version: String(first), resourceDirectory: resourceDirectory)
     }
 }
 

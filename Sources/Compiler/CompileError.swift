@@ -13,6 +13,15 @@ public struct ClangDiagnostic: Sendable, Hashable, Codable, CustomStringConverti
 
     public var description: String { "\(file):\(line):\(column): \(severity): \(message)" }
 
+    /// The diagnostic with a location clang gives as `<inline asm>` (or another `<…>` buffer)
+    /// moved to `source`, the buffer's line and column kept in the message: a review annotation
+    /// needs a repository file.
+    func attributed(to source: String) -> ClangDiagnostic {
+        guard file.hasPrefix("<") else { return self }
+        return ClangDiagnostic(severity: severity, file: source, line: 0, column: 0,
+                               message: "\(file.dropFirst().dropLast()):\(line):\(column): \(message)")
+    }
+
     /// Parses clang's `file:line:col: severity: message` lines; other lines (the source excerpt,
     /// the caret) are skipped.
     public static func parse(_ output: String) -> [ClangDiagnostic] {
@@ -38,6 +47,8 @@ public enum CompileError: Error, Sendable, CustomStringConvertible {
     case invalidObject(template: String, reason: String)
     /// The inputs could not be written or the output read.
     case io(String)
+    /// clang could not be confined (no Landlock, no launcher), so nothing is compiled.
+    case confinementUnavailable(String)
 
     public var description: String {
         switch self {
@@ -48,6 +59,7 @@ public enum CompileError: Error, Sendable, CustomStringConvertible {
             return "template \(template) does not compile:\n\(shown)"
         case .invalidObject(let template, let reason): return "template \(template): not a valid BPF object: \(reason)"
         case .io(let message): return message
+        case .confinementUnavailable(let message): return message
         }
     }
 }

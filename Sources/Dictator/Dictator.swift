@@ -31,6 +31,8 @@ public struct DictatorConfiguration: Sendable {
     public var webhookSecret: String?
     /// The compiled-object cache folder (nil: `<workdir>/objects`).
     public var cacheDirectory: String?
+    /// How clang runs (Landlock through the `aeolus` binary unless `--unconfined-compiler`).
+    public var compilerConfinement: CompilerConfinement = .automatic
     /// The Kubernetes API to watch ProbePolicy resources on; nil: git is the only policy source.
     public var kubernetes: KubeConfig?
     /// The namespace whose ProbePolicies are watched; nil: every namespace.
@@ -71,7 +73,8 @@ public struct Dictator: Sendable {
         try FileManager.default.createDirectory(atPath: configuration.workdir, withIntermediateDirectories: true)
         let repository = try await configuration.remote.openClone(at: configuration.workdir + "/repository.git")
         let cache = try ObjectCache(directory: configuration.cacheDirectory ?? configuration.workdir + "/objects")
-        let compiler = RepositoryCompiler(compiler: BPFCompiler(clang: try Clang.locate(), cache: cache))
+        let compiler = RepositoryCompiler(compiler: BPFCompiler(clang: try Clang.locate(), cache: cache,
+                                                                 confinement: configuration.compilerConfinement))
         state = DictatorState(branch: configuration.remote.branch, registrationsFile: configuration.workdir + "/agents.json",
                               bounds: configuration.bounds, logger: logger)
         gitSource = GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
