@@ -39,7 +39,7 @@ import Yams
         let stale = Double(bitPattern: 0x7ff0_0000_0000_0002)
         let response = try await server.client.send(CurlKit.HTTPRequest(
             method: .post, url: server.base + AgentAPI.remoteWrite, headers: headers,
-            body: try Self.write([.infinity, .nan, stale, -.infinity]), timeout: .seconds(5)))
+            body: try Self.write([.infinity, .nan, stale, -.infinity]), timeout: .seconds(30)))
         #expect(response.status == 204)
         #expect(await state.status().reactions.isEmpty, "no reaction from +Inf, NaN or a staleness marker")
         #expect(try await server.get("/api/v1/status", token: "t0ken").status == 200)
@@ -51,7 +51,7 @@ import Yams
         }
         // A finite value over the threshold still fires.
         _ = try await server.client.send(CurlKit.HTTPRequest(method: .post, url: server.base + AgentAPI.remoteWrite, headers: headers,
-                                                             body: try Self.write([9]), timeout: .seconds(5)))
+                                                             body: try Self.write([9]), timeout: .seconds(30)))
         #expect(await state.status().reactions.map(\.outcome) == [.active])
         #expect(try await server.get("/api/v1/status", token: "t0ken").status == 200)
         await server.stop()

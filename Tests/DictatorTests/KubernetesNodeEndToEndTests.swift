@@ -123,7 +123,8 @@ import Testing
         #expect(await EndToEnd.eventually(30) { attached(db1) }, "\(logs())")
         let relabelTime = ContinuousClock.now - relabelled
         print("pod relabelled → probes attached: \(relabelTime)")
-        #expect(relabelTime < .seconds(2), "relabel → attached took \(relabelTime)")
+        // The latency is measured by `aeolus-bench pods`; here only a bound a loaded machine keeps.
+        #expect(relabelTime < .seconds(10), "relabel → attached took \(relabelTime)")
 
         // A restarted agent adopts what runs: the same filters (handles, program ids), none twice.
         let before = try all.flatMap(Self.hostFilters)
@@ -159,7 +160,7 @@ import Testing
         #expect(seriesGone, "\(after)")
         let gone = ContinuousClock.now - detachedAt
         print("pod deleted → probes detached; detached → series gone from /metrics: \(gone)")
-        #expect(gone < .seconds(3), "series of web-2 left /metrics after \(gone) (interval 1 s)")
+        #expect(gone < .seconds(10), "series of web-2 left /metrics after \(gone) (interval 1 s)")
         #expect(attached(web1) && attached(db1))
 
         // node-b's labels change so that the node selector no longer matches: web-3 loses its probes.
