@@ -176,7 +176,7 @@ struct FanoutBenchmark: Benchmark {
                 if fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) { cpu = (user + system) / ticks }
             }
             for line in ((try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? "").split(separator: "\n") {
-                let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+                let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
                 guard parts.count >= 2, let kilobytes = Double(parts[1]) else { continue }
                 if parts[0] == "VmRSS:" { rss = kilobytes / 1024 }
                 if parts[0] == "VmHWM:" { peakRSS = kilobytes / 1024 }

@@ -4,12 +4,11 @@ import Synchronization
 
 /// Writes the newest of a stream of values to a file at most once per `interval`, encoding and
 /// writing on a thread of its own: a caller that changes the value thousands of times a second
-/// (a registration storm) pays for a stored reference, not for an encoding of everything each
-/// time. The file is replaced atomically (written beside it, then renamed). `flush()` writes
-/// what is pending at once (graceful shutdown).
+/// (a registration storm) pays for a flag, not for a copy and an encoding of everything each
+/// time. The file is replaced atomically (written beside it, then renamed). `write(_:)` writes at
+/// once (graceful shutdown).
 final class DebouncedFileWriter<Value: Sendable>: Sendable {
     private struct State {
-        var pending: Value?
         var scheduled = false
     }
 
@@ -19,7 +18,7 @@ final class DebouncedFileWriter<Value: Sendable>: Sendable {
     private let encode: @Sendable (Value) throws -> Data
     private let logger: Logger
     private let state = Mutex(State())
-    /// Serialises writes (a flush during a scheduled write).
+    /// Serialises writes (a shutdown write during a scheduled one).
     private let writing = Mutex(())
 
     init(path: String, interval: Duration = .seconds(1), logger: Logger, encode: @escaping @Sendable (Value) throws -> Data) {
@@ -29,29 +28,33 @@ final class DebouncedFileWriter<Value: Sendable>: Sendable {
         self.encode = encode
     }
 
-    /// Records `value` as the one to write; it is written within `interval`.
-    func update(_ value: Value) {
-        let schedule = state.withLock { state -> Bool in
-            state.pending = value
+    /// Asks for a write within `interval`: then `snapshot` gives the value to write (nil: none).
+    /// Calls while a write is scheduled are free. The writer holds no value between writes, so
+    /// the caller's copy-on-write storage is never shared while it changes.
+    func schedule(_ snapshot: @escaping @Sendable () async -> Value?) {
+        let first = state.withLock { state -> Bool in
             defer { state.scheduled = true }
             return !state.scheduled
         }
-        guard schedule else { return }
+        guard first else { return }
         let interval = interval
         Task.detached { [self] in
             try? await Task.sleep(for: interval)
-            _ = try? await OffPool.run("aeolus-persist") { self.flush() }
+            // A change from now on schedules the next write: none is lost to this one.
+            state.withLock { $0.scheduled = false }
+            guard let value = await snapshot() else { return }
+            _ = try? await OffPool.run("aeolus-persist") { self.write(value) }
         }
     }
 
-    /// Writes the pending value now (blocking), if there is one.
-    func flush() {
+    /// Whether a write is scheduled (a change not yet written).
+    var isScheduled: Bool { state.withLock { $0.scheduled } }
+
+    /// Writes `value` now (blocking). Writes never overlap; one scheduled write whose snapshot
+    /// was taken before a `write` may still land after it, at most `interval` older.
+    func write(_ value: Value) {
+        state.withLock { $0.scheduled = false }
         writing.withLock { _ in
-            let value = state.withLock { state -> Value? in
-                defer { state.pending = nil; state.scheduled = false }
-                return state.pending
-            }
-            guard let value else { return }
             do {
                 let data = try encode(value)
                 let temporary = path + ".tmp"

@@ -201,7 +201,7 @@ public actor DictatorState {
         }
         if let probes = registration.probes { adoptReactions(running: probes, on: registration.node) }
         if previous?.registration != identity {
-            registrations?.update(nodes)
+            registrations?.schedule { [weak self] in await self?.nodes }
             replan(nodes: [registration.node], changedProbes: nil)
         }
         ensureAssignment(registration.node)
@@ -249,13 +249,13 @@ public actor DictatorState {
         for node in watchers.values { for watch in node.values { watch.finish() } }
         watchers = [:]
         metrics.watchers = 0
-        registrations?.flush()
+        flushRegistrations()
     }
 
     /// Writes the registrations now if a write is pending (they are otherwise written at most
     /// once a second).
     public func flushRegistrations() {
-        registrations?.flush()
+        if let registrations, registrations.isScheduled { registrations.write(nodes) }
     }
 
     /// Records an agent's report of what runs on its node. False when the node is not registered.
