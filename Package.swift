@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: systemLibraries + [
@@ -110,6 +111,7 @@ let package = Package(
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
             "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Agent", "Collector", "Dictator", "Demo", "KubeKit",
+            "ProcessKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,6 +122,8 @@ let package = Package(
         .executableTarget(name: "AeolusBench", dependencies: [
             "Compiler", "BPFKit", "AeolusModel", "Agent", "Collector", "Dictator", "ProcessKit",
             "RemoteWrite", "CurlKit", "AeolusTesting",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
 
         // `make fuzz`: every outside input as a fuzz target (libFuzzer with -DFUZZING, a replayer without).

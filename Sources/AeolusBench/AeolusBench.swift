@@ -9,7 +9,8 @@ struct AeolusBench {
         [TestRunBenchmark(repository: options.repository), AgentAttachBenchmark(repository: options.repository),
          PodInventoryBenchmark(repository: options.repository),
          CollectorDecodeBenchmark(), PlannerScaleBenchmark(), GitOpsLatencyBenchmark(repository: options.repository),
-         IngestBenchmark(repository: options.repository), ReactionLatencyBenchmark(repository: options.repository)]
+         IngestBenchmark(repository: options.repository), ReactionLatencyBenchmark(repository: options.repository),
+         FanoutBenchmark(repository: options.repository)]
     }
 
     static func main() async {

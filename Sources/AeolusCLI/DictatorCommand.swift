@@ -5,6 +5,7 @@ import Foundation
 import GitKit
 import KubeKit
 import Logging
+import ProcessKit
 
 /// `aeolus dictator`: the GitOps reconciler (AHD).
 struct DictatorCommand: AsyncParsableCommand {
@@ -124,6 +125,9 @@ struct DictatorCommand: AsyncParsableCommand {
     func run() async throws {
         log.bootstrap()
         let logger = Logger(label: "aeolus.dictator")
+        // One socket per watching agent: 10,000 agents need more than the usual 1,024.
+        let files = OpenFileLimit.raiseToHardLimit()
+        logger.info("open file limit", metadata: ["RLIMIT_NOFILE": "\(files)"])
         let (host, port) = try listenAddress()
         var configuration = DictatorConfiguration(
             remote: GitRemote(url: repo, branch: branch, statusBranch: statusBranch, credentials: try credentials()),

@@ -23,6 +23,9 @@ public struct DictatorConfiguration: Sendable {
     public var lostAfter: Duration = .seconds(90)
     /// Time between heartbeat lines on idle watches.
     public var heartbeat: Duration = .seconds(AgentAPI.heartbeatSeconds)
+    /// Connections waiting to be accepted (all agents reconnect at once after a restart; the
+    /// kernel caps it at `net.core.somaxconn`).
+    public var backlog = 4096
     /// The folder holding the bare clone and the registrations.
     public var workdir: String
     /// The bearer token agents send; nil: no auth.
@@ -111,7 +114,7 @@ public struct Dictator: Sendable {
                                     branch: configuration.remote.branch, onPush: { source.trigger() })
         return Application(router: server.router(),
                            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                                serverName: "aeolus-dictator"),
+                                                serverName: "aeolus-dictator", backlog: configuration.backlog),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
                            logger: logger)
     }

@@ -100,6 +100,8 @@ public struct DictatorServer: Sendable {
         let after = query["revision"].flatMap { Int64(String($0)) }
         guard let stream = await state.watch(node: node, after: after) else { throw Self.unknown(node) }
         let body = ResponseBody { writer in
+            // The connection went away (a write failed): stop watching.
+            defer { stream.end() }
             var last = after
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

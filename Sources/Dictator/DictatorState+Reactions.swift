@@ -110,11 +110,10 @@ extension DictatorState {
     /// Follow-up probe states from the agents' reports; a reaction none of whose nodes could
     /// run its probe ends as failed.
     func updateReactionProbes(now: Date) {
-        let reports = self.reports
         var ended = false
         for reaction in reactionBook.planner.active.values.sorted(by: { $0.id < $1.id }) {
             let probes = reaction.nodes.map { node -> Reaction.Probe in
-                guard let probe = reports[node]?.probes.first(where: { $0.id == reaction.probeID }) else {
+                guard let probe = report(of: node)?.probes.first(where: { $0.id == reaction.probeID }) else {
                     return Reaction.Probe(node: node, state: "pending")
                 }
                 return Reaction.Probe(node: node, state: probe.state.rawValue, reason: probe.reason,

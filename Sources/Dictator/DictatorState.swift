@@ -26,7 +26,8 @@ public actor DictatorState {
 
     let logger: Logger
     private let branch: String
-    private let registrationsFile: String?
+    /// Persists the registrations (debounced: a registration never encodes every node).
+    private let registrations: DebouncedFileWriter<[String: NodeRecord]>?
     private var nodes: [String: NodeRecord] = [:]
     private var policiesBySource: [String: [ProbePolicy]] = [:]
     /// Problems a source found in its own input (a custom resource that does not decode).
@@ -39,7 +40,7 @@ public actor DictatorState {
     private var desired = DesiredState()
     private var assignments: [String: NodeAssignment] = [:]
     private var lastRevision: Int64
-    private var watchers: [String: [UUID: AsyncStream<WatchEvent>.Continuation]] = [:]
+    private var watchers: [String: [UUID: AssignmentWatch]] = [:]
     private var closed = false
     /// The git revision reconciled and its subject.
     public private(set) var revision: String?
@@ -58,7 +59,8 @@ public actor DictatorState {
     /// What is kept of things that come and go.
     let bounds: DictatorBounds
 
-    /// A state for the watched `branch`. Registrations persist in `registrationsFile` (so a
+    /// A state for the watched `branch`. Registrations persist in `registrationsFile`, written at
+    /// most once a second off the actor and at graceful shutdown (so a
     /// restarted dictator plans the same nodes before their agents come back). Revisions start
     /// above every revision an earlier run can have issued (milliseconds since 1970).
     public init(branch: String, registrationsFile: String? = nil, bounds: DictatorBounds = DictatorBounds(),
@@ -66,7 +68,11 @@ public actor DictatorState {
         self.branch = branch
         self.bounds = bounds
         reactionBook = ReactionBook(bounds: bounds)
-        self.registrationsFile = registrationsFile
+        self.registrations = registrationsFile.map { file in
+            DebouncedFileWriter(path: file, logger: logger) { nodes in
+                try NodeProbeState.makeEncoder().encode(nodes.mapValues { NodeRecord(registration: $0.registration, lastSeen: $0.lastSeen) })
+            }
+        }
         self.logger = logger
         lastRevision = Int64(Date().timeIntervalSince1970 * 1000)
         if let registrationsFile, let data = FileManager.default.contents(atPath: registrationsFile),
@@ -160,9 +166,7 @@ public actor DictatorState {
                 logger.info("assignment changed", metadata: [
                     "node": "\(node)", "revision": "\(next)", "changes": "\(nodePlan.changes.map(\.description))"])
             }
-            for continuation in watchers[node, default: [:]].values {
-                continuation.yield(.assignment(nodePlan.assignment))
-            }
+            for watch in watchers[node, default: [:]].values { watch.deliver(.assignment(nodePlan.assignment)) }
         }
         if issued { lastRevision = next }
         metrics.planSeconds.observe(seconds(ContinuousClock.now - start))
@@ -190,6 +194,9 @@ public actor DictatorState {
     /// The latest report of every node.
     var reports: [String: NodeProbeState] { nodes.compactMapValues(\.report) }
 
+    /// The latest report of one node (without building every node's, as `reports` does).
+    func report(of node: String) -> NodeProbeState? { nodes[node]?.report }
+
     /// Plans a registered node that has no assignment yet (after a restart, before any change).
     private func ensureAssignment(_ node: String) {
         if assignments[node] == nil && nodes[node] != nil { replan(nodes: [node], changedProbes: nil) }
@@ -214,7 +221,7 @@ public actor DictatorState {
         }
         if let probes = registration.probes { adoptReactions(running: probes, on: registration.node) }
         if previous?.registration != identity {
-            saveRegistrations()
+            registrations?.schedule { [weak self] in await self?.nodes }
             replan(nodes: [registration.node], changedProbes: nil)
         }
         ensureAssignment(registration.node)
@@ -230,36 +237,45 @@ public actor DictatorState {
     /// Starts watching a node's assignment after `revision`: the current assignment first when its
     /// revision differs from `revision` (newer, or from before a restart), then every change.
     /// Nil when the node is not registered.
-    public func watch(node: String, after revision: Int64?) -> AsyncStream<WatchEvent>? {
+    /// Only the newest assignment waits to be sent on a watch (see `AssignmentWatch`).
+    public func watch(node: String, after revision: Int64?) -> AssignmentWatch? {
         ensureAssignment(node)
         guard let current = assignments[node], !closed else { return nil }
         nodes[node]?.lastSeen = Date()
-        let (stream, continuation) = AsyncStream<WatchEvent>.makeStream(bufferingPolicy: .bufferingNewest(64))
         let id = UUID()
-        watchers[node, default: [:]][id] = continuation
-        continuation.onTermination = { [weak self] _ in
+        let watch = AssignmentWatch { [weak self] in
             Task { await self?.unwatch(node: node, id: id) }
         }
-        if revision != current.revision { continuation.yield(.assignment(current)) }
-        metrics.watchers = watchers.values.reduce(0) { $0 + $1.count }
-        return stream
+        watchers[node, default: [:]][id] = watch
+        if revision != current.revision { watch.deliver(.assignment(current)) }
+        metrics.watchers += 1
+        return watch
     }
 
     private func unwatch(node: String, id: UUID) {
-        watchers[node]?[id] = nil
-        metrics.watchers = watchers.values.reduce(0) { $0 + $1.count }
+        guard watchers[node]?.removeValue(forKey: id) != nil else { return }
+        if watchers[node]?.isEmpty == true { watchers[node] = nil }
+        metrics.watchers -= 1
     }
 
     /// Sends a heartbeat to every watcher.
     public func heartbeat() {
-        for continuation in watchers.values.flatMap(\.values) { continuation.yield(.heartbeat) }
+        for node in watchers.values { for watch in node.values { watch.deliver(.heartbeat) } }
     }
 
-    /// Ends every watch stream and refuses new ones (graceful shutdown).
+    /// Ends every watch stream and refuses new ones (graceful shutdown); writes the registrations.
     public func closeWatches() {
         closed = true
-        for continuation in watchers.values.flatMap(\.values) { continuation.finish() }
+        for node in watchers.values { for watch in node.values { watch.finish() } }
         watchers = [:]
+        metrics.watchers = 0
+        flushRegistrations()
+    }
+
+    /// Writes the registrations now if a write is pending (they are otherwise written at most
+    /// once a second).
+    public func flushRegistrations() {
+        if let registrations, registrations.isScheduled { registrations.write(nodes) }
     }
 
     /// Records an agent's report of what runs on its node. False when the node is not registered.
@@ -350,24 +366,12 @@ public actor DictatorState {
             logger.notice("node forgotten", metadata: ["node": "\(name)"])
         }
         metrics.watchers = watchers.values.reduce(0) { $0 + $1.count }
-        saveRegistrations()
+        registrations?.schedule { [weak self] in await self?.nodes }
         return gone
     }
 
     /// The object whose digest is `digest`, among the templates in use.
     public func object(digest: String) -> [UInt8]? { objects[digest] }
-
-    private func saveRegistrations() {
-        guard let registrationsFile else { return }
-        do {
-            let data = try NodeProbeState.makeEncoder().encode(nodes.mapValues { NodeRecord(registration: $0.registration, lastSeen: $0.lastSeen) })
-            let temporary = registrationsFile + ".tmp"
-            try data.write(to: URL(fileURLWithPath: temporary))
-            _ = rename(temporary, registrationsFile)
-        } catch {
-            logger.error("cannot save registrations", metadata: ["file": "\(registrationsFile)", "error": "\(error)"])
-        }
-    }
 
     // MARK: Status
 

@@ -1,5 +1,6 @@
 import AeolusModel
 import Foundation
+import Synchronization
 
 /// The dictator's status: what `GET /api/v1/status` returns and what the status branch holds
 /// (`status/summary.yaml`, `status/nodes/<node>.yaml`, `status/errors/<template>.yaml`).
@@ -85,12 +86,39 @@ public struct DictatorStatus: Sendable, Hashable, Codable {
     /// Names of the lost nodes.
     public var lostNodes: [String] { nodes.filter(\.lost).map(\.node) }
 
-    /// The status-branch files (path → YAML text).
-    public func files() throws -> [String: String] {
+    /// The status-branch files (path → YAML text). With `cache`, a node whose status did not
+    /// change since the last call reuses its text (10,000 nodes are not rendered every interval).
+    public func files(cache: NodeFileCache? = nil) throws -> [String: String] {
         var files: [String: String] = [StatusPaths.summary: try StatusYAML.encode(summary)]
-        for node in nodes { files[StatusPaths.node(node.node)] = try StatusYAML.encode(node) }
+        for node in nodes { files[StatusPaths.node(node.node)] = try cache?.text(of: node) ?? StatusYAML.encode(node) }
+        cache?.keep(only: nodes)
         for error in errors { files[StatusPaths.errors(error.template)] = try StatusYAML.encode(error) }
         return files
+    }
+}
+
+/// Each node's status file as last rendered, by node.
+public final class NodeFileCache: Sendable {
+    private let rendered = Mutex<[String: (status: DictatorStatus.NodeStatus, text: String)]>([:])
+
+    /// An empty cache.
+    public init() {}
+
+    /// The YAML of `node`: the cached text when its status is unchanged, else rendered now.
+    func text(of node: DictatorStatus.NodeStatus) throws -> String {
+        if let cached = rendered.withLock({ $0[node.node] }), cached.status == node { return cached.text }
+        let text = try StatusYAML.encode(node)
+        rendered.withLock { $0[node.node] = (node, text) }
+        return text
+    }
+
+    /// Forgets nodes that are gone.
+    func keep(only nodes: [DictatorStatus.NodeStatus]) {
+        rendered.withLock { rendered in
+            guard rendered.count > nodes.count else { return }
+            let names = Set(nodes.map(\.node))
+            rendered = rendered.filter { names.contains($0.key) }
+        }
     }
 }
 

@@ -23,6 +23,8 @@ public final class StatusWriter: Service, Sendable {
     /// The files of the last commit this writer pushed (or found unchanged): when the status
     /// renders the same files again and no reaction is waiting, there is nothing to fetch for.
     private let lastWritten = Mutex<[String: String]?>(nil)
+    /// Node files rendered for earlier commits, reused while a node's status stays the same.
+    private let nodeFiles = NodeFileCache()
     private let logger: Logger
 
     /// Why the writer refuses to start.
@@ -106,7 +108,7 @@ public final class StatusWriter: Service, Sendable {
     /// the files differ), push. Throws when the push is refused or the remote unreachable.
     public func write(changes: [String]) async throws -> ObjectID? {
         let status = await state.status()
-        let files = try status.files()
+        let files = try status.files(cache: nodeFiles)
         let reactions = await state.unwrittenReactions()
         if reactions.isEmpty, lastWritten.withLock({ $0 == files }) { return nil }
         try await repository.fetch(refspecs: GitRemote.refspecs(remote.statusBranch), credentials: remote.credentials)
