@@ -46,3 +46,23 @@ struct BenchmarkResult: Codable, Sendable {
     /// Whether the ratio meets the target (nil without a target).
     var passed: Bool? { target.map { ratio <= $0 } }
 }
+
+/// The drill-down graph both loop benchmarks serve: retransmissions of a flow → its latency probe.
+func retransmitsToLatencyGraph(ttl: String, maxActive: Int) -> String {
+    """
+    apiVersion: aeolus.io/v1alpha1
+    kind: TemplateGraph
+    spec:
+      edges:
+        - name: retransmits-to-latency
+          from: tcp-retransmits
+          when: {metric: aeolus_tcp_retransmits_total, above: 0}
+          deploy: flow-latency
+          with: {saddr: "{labels.saddr}", daddr: "{labels.daddr}", sport: "{labels.sport}", dport: "{labels.dport}"}
+          on: event-node
+          ttl: \(ttl)
+          cooldown: 0s
+          maxActive: \(maxActive)
+
+    """
+}

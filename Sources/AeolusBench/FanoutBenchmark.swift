@@ -210,22 +210,7 @@ struct FanoutBenchmark: Benchmark {
                 files[path] = try String(contentsOfFile: example + "/" + path, encoding: .utf8)
             }
             files["aeolus.yaml"] = try String(contentsOfFile: example + "/aeolus.yaml", encoding: .utf8)
-            files["graph.yaml"] = """
-                apiVersion: aeolus.io/v1alpha1
-                kind: TemplateGraph
-                spec:
-                  edges:
-                    - name: retransmits-to-latency
-                      from: tcp-retransmits
-                      when: {metric: aeolus_tcp_retransmits_total, above: 0}
-                      deploy: flow-latency
-                      with: {saddr: "{labels.saddr}", daddr: "{labels.daddr}", sport: "{labels.sport}", dport: "{labels.dport}"}
-                      on: event-node
-                      ttl: 60s
-                      cooldown: 0s
-                      maxActive: 10
-
-                """
+            files["graph.yaml"] = retransmitsToLatencyGraph(ttl: "60s", maxActive: 10)
             files["policies/baseline.yaml"] = """
                 apiVersion: aeolus.io/v1alpha1
                 kind: ProbePolicy

@@ -151,22 +151,7 @@ struct ReactionLatencyBenchmark: Benchmark {
             files["aeolus.yaml"] = try String(contentsOfFile: example + "/aeolus.yaml", encoding: .utf8)
                 .replacingOccurrences(of: "reactionsPerMinute: 30", with: "reactionsPerMinute: 600")
                 .replacingOccurrences(of: "maxActiveReactions: 50", with: "maxActiveReactions: 200")
-            files["graph.yaml"] = """
-                apiVersion: aeolus.io/v1alpha1
-                kind: TemplateGraph
-                spec:
-                  edges:
-                    - name: retransmits-to-latency
-                      from: tcp-retransmits
-                      when: {metric: aeolus_tcp_retransmits_total, above: 0}
-                      deploy: flow-latency
-                      with: {saddr: "{labels.saddr}", daddr: "{labels.daddr}", sport: "{labels.sport}", dport: "{labels.dport}"}
-                      on: event-node
-                      ttl: 20s
-                      cooldown: 0s
-                      maxActive: 100
-
-                """
+            files["graph.yaml"] = retransmitsToLatencyGraph(ttl: "20s", maxActive: 100)
             files["policies/retransmits.yaml"] = """
                 apiVersion: aeolus.io/v1alpha1
                 kind: ProbePolicy
