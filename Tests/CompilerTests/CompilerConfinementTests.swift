@@ -47,9 +47,9 @@ import Testing
         return snapshot
     }
 
-    @Test func eachAttemptIsRefusedNamingThePathAndTheGoodTemplateCompiles() throws {
+    @Test func eachAttemptIsRefusedNamingThePathAndTheGoodTemplateCompiles() async throws {
         let secret = try Secret()
-        let build = RepositoryCompiler(compiler: try Fixtures.compiler()).build(snapshot: Self.snapshot(secret))
+        let build = try await offThePool { RepositoryCompiler(compiler: try Fixtures.compiler()).build(snapshot: Self.snapshot(secret)) }
         #expect(build.templates.keys.sorted() == ["t"], "\(build.diagnostics)")
         let text = build.diagnostics.items.map(\.description).joined(separator: "\n")
         #expect(!text.contains(secret.text), "\(text)")
@@ -64,7 +64,7 @@ import Testing
     /// The compiler's own error (what `CompileError.description` and the raw clang output carry),
     /// not only the parsed diagnostics, holds no secret.
     @Test(arguments: ["absolute", "dotdot", "incbin", "embed", "hasinclude"])
-    func compileErrorsCarryNoContent(attempt name: String) throws {
+    func compileErrorsCarryNoContent(attempt name: String) async throws {
         let secret = try Secret()
         let attempt = try #require(Self.attempts(secret).first { $0.name == name })
         let compiler = try Fixtures.compiler()
@@ -80,7 +80,7 @@ import Testing
 
     /// A symbolic link in a working tree that points outside is not read into the snapshot (as
     /// git snapshots skip links), so the include it stands for is not found.
-    @Test func aSymbolicLinkInTheTemplateFolderIsNotFollowed() throws {
+    @Test func aSymbolicLinkInTheTemplateFolderIsNotFollowed() async throws {
         let secret = try Secret()
         let repository = try TemporaryDirectory(prefix: "aeolus-symlink-repo")
         for (path, data) in Fixtures.repository(template: Fixtures.counterSpec,
@@ -94,7 +94,7 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: repository.path("include"), withDestinationPath: secret.folder.path)
         let snapshot = try ConfigRepository.snapshot(directory: repository.path)
         #expect(snapshot.keys.sorted() == ["templates/t/probe.bpf.c", "templates/t/template.yaml"])
-        let build = RepositoryCompiler(compiler: try Fixtures.compiler()).build(snapshot: snapshot)
+        let build = try await offThePool { RepositoryCompiler(compiler: try Fixtures.compiler()).build(snapshot: snapshot) }
         #expect(build.failedTemplates == ["t"])
         let text = build.diagnostics.items.map(\.description).joined(separator: "\n")
         #expect(text.contains("'secret.h' file not found"), "\(text)")
@@ -103,26 +103,26 @@ import Testing
 
     /// Unconfined (`--unconfined-compiler`), the same include shows the content: the tests above
     /// would see a leak.
-    @Test func unconfinedTheSecretLeaks() throws {
+    @Test func unconfinedTheSecretLeaks() async throws {
         let secret = try Secret()
         let compiler = BPFCompiler(clang: try Compiler.Clang.locate(), cache: try ObjectCache(), confinement: .unconfined)
-        let build = RepositoryCompiler(compiler: compiler).build(
-            snapshot: Fixtures.repository(template: Fixtures.counterSpec, source: "#include \"\(secret.path)\"\n" + Fixtures.counter()))
+        let snapshot = Fixtures.repository(template: Fixtures.counterSpec, source: "#include \"\(secret.path)\"\n" + Fixtures.counter())
+        let build = try await offThePool { RepositoryCompiler(compiler: compiler).build(snapshot: snapshot) }
         #expect(build.diagnostics.items.map(\.description).joined().contains("AEOLUS"))
     }
 
-    @Test func theDefaultIsConfinedAndTheExampleStillCompiles() throws {
+    @Test func theDefaultIsConfinedAndTheExampleStillCompiles() async throws {
         let compiler = try Fixtures.compiler()
         guard case .landlock(let launcher) = compiler.confinement else {
             Issue.record("default confinement is \(compiler.confinement)")
             return
         }
         #expect(FileManager.default.isExecutableFile(atPath: launcher))
-        let build = RepositoryCompiler(compiler: compiler).build(snapshot: try Fixtures.example())
+        let build = try await offThePool { RepositoryCompiler(compiler: compiler).build(snapshot: try Fixtures.example()) }
         #expect(build.failedTemplates.isEmpty, "\(build.diagnostics)")
     }
 
-    @Test func aMissingLauncherRefusesToCompile() throws {
+    @Test func aMissingLauncherRefusesToCompile() async throws {
         let compiler = BPFCompiler(clang: try Compiler.Clang.locate(), cache: try ObjectCache(),
                                    confinement: .landlock(launcher: "/nonexistent/aeolus"))
         let build = RepositoryCompiler(compiler: compiler).build(
@@ -133,7 +133,7 @@ import Testing
 
     /// The choice at start: confined where the kernel offers Landlock; without it, a refusal
     /// unless `--unconfined-compiler`.
-    @Test func selectionAtStart() throws {
+    @Test func selectionAtStart() async throws {
         let confined = try CompilerConfinement.select(allowUnconfined: false, landlockABI: { () throws(LandlockError) in 6 })
         #expect(confined.confinement == .automatic)
         #expect(confined.message.contains("Landlock (ABI 6)"))
