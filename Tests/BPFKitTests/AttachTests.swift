@@ -93,7 +93,7 @@ struct AttachTests {
         #expect(try Support.counter(calls, index: 1) == 7)
     }
 
-    @Test func cgroupSKBCountsEgressOfAChildProcess() throws {
+    @Test func cgroupSKBCountsEgressOfAChild() throws {
         try KernelTest.requireRoot()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("aeolus-cg2-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
