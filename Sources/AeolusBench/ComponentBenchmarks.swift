@@ -66,10 +66,10 @@ struct AgentAttachBenchmark: Benchmark {
         }
         for command in [["netns", "add", netns], ["link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", netns],
                         ["link", "set", host, "up"], ["-n", netns, "link", "set", "eth0", "up"]] {
-            try Subprocess.run("/usr/sbin/ip", command)
+            try await Subprocess.run("/usr/sbin/ip", command)
         }
         let compiler = BPFCompiler(clang: try Compiler.Clang.locate(), cache: try ObjectCache())
-        let build = RepositoryCompiler(compiler: compiler)
+        let build = await RepositoryCompiler(compiler: compiler)
             .build(snapshot: try ConfigRepository.snapshot(directory: try TestRunBenchmark.repositoryDirectory(repository)))
         guard let compiled = build.templates["pod-traffic"] else { throw BenchError("pod-traffic did not compile: \(build.diagnostics)") }
         let objectPath = directory + "/pod-traffic.o"

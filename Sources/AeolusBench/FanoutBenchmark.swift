@@ -222,14 +222,14 @@ struct FanoutBenchmark: Benchmark {
 
                 """
             let served = directory.path("served/config.git")
-            _ = try Git.makeBareRepository(at: served, files: files)
+            _ = try Git.makeBareRepositoryBlocking(at: served, files: files)
             work = directory.path("work")
-            try Git.run(["clone", "-q", served, work])
+            try Git.runBlocking(["clone", "-q", served, work])
             daemon = try GitDaemon(baseDirectory: directory.path("served"))
             try "\(Self.token)\n".write(toFile: directory.path("token"), atomically: true, encoding: .utf8)
             let port = try PrometheusServer.freePort()
             try GitOpsLatencyBenchmark.Session.installWebhook(in: served, url: "http://127.0.0.1:\(port)/hooks/git")
-            try Git.run(["-C", work, "remote", "set-url", "origin", daemon.url("config.git")])
+            try Git.runBlocking(["-C", work, "remote", "set-url", "origin", daemon.url("config.git")])
             dictator = try DictatorProcess(arguments: ["--repo", daemon.url("config.git"), "--poll", "60s",
                                                        "--workdir", directory.path("dictator"), "--token-file", directory.path("token"),
                                                        "--log-level", "warning"],
@@ -253,9 +253,9 @@ struct FanoutBenchmark: Benchmark {
                     nodes: {matchLabels: {pool: fanout}}
 
                 """.write(toFile: work + "/policies/\(policy).yaml", atomically: true, encoding: .utf8)
-            try Git.run(["-C", work, "add", "-A"])
-            try Git.run(["-C", work, "commit", "-q", "-m", "add \(policy)"])
-            try Git.run(["-C", work, "push", "-q", "origin", "HEAD:main"])
+            try Git.runBlocking(["-C", work, "add", "-A"])
+            try Git.runBlocking(["-C", work, "commit", "-q", "-m", "add \(policy)"])
+            try Git.runBlocking(["-C", work, "push", "-q", "origin", "HEAD:main"])
         }
 
         /// Sends the dictator one remote-write sample that fires the graph's edge on `node`.

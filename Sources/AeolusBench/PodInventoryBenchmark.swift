@@ -39,7 +39,7 @@ struct PodInventoryBenchmark: Benchmark {
 
         // pod-traffic, compiled once; the standalone desired set selects every pod labelled app=bench.
         let compiler = BPFCompiler(clang: try Compiler.Clang.locate(), cache: try ObjectCache())
-        let build = RepositoryCompiler(compiler: compiler)
+        let build = await RepositoryCompiler(compiler: compiler)
             .build(snapshot: try ConfigRepository.snapshot(directory: try TestRunBenchmark.repositoryDirectory(repository)))
         guard let compiled = build.templates["pod-traffic"] else { throw BenchError("pod-traffic did not compile: \(build.diagnostics)") }
         try Data(compiled.object.elf).write(to: URL(fileURLWithPath: scratch.path("pod-traffic.o")))

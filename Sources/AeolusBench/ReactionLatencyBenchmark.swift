@@ -161,7 +161,7 @@ struct ReactionLatencyBenchmark: Benchmark {
                   parameters: {dport: \(Self.serverPort)}
 
                 """
-            _ = try Git.makeBareRepository(at: directory.path("served/config.git"), files: files)
+            _ = try Git.makeBareRepositoryBlocking(at: directory.path("served/config.git"), files: files)
             daemon = try GitDaemon(baseDirectory: directory.path("served"))
             let token = directory.path("token")
             try "bench-token\n".write(toFile: token, atomically: true, encoding: .utf8)

@@ -12,10 +12,11 @@ public enum AeolusBinary {
         return directory.appendingPathComponent("aeolus").path
     }
 
-    /// Runs `aeolus` with `arguments` and collects its output and exit status (not thrown).
+    /// Runs `aeolus` with `arguments` and collects its output and exit status (not thrown). Waits
+    /// on a thread of its own: a test that runs a long command holds no thread of the pool.
     public static func run(_ arguments: [String], environment: [String: String]? = nil,
-                           currentDirectory: String? = nil) throws -> Subprocess.Output {
-        try Subprocess.collect(path, arguments, environment: environment, currentDirectory: currentDirectory)
+                           currentDirectory: String? = nil) async throws -> Subprocess.Output {
+        try await Subprocess.collect(path, arguments, environment: environment, currentDirectory: currentDirectory)
     }
 
     /// The repository root, found from a source file's path inside `Tests/<Target>/`.

@@ -8,8 +8,18 @@ public enum Clang {
     /// The flags of every BPF compile: optimised, with BTF (`-g`), for the BPF target.
     public static let bpfFlags = ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu"]
 
-    /// Compiles the BPF C file at `file` and returns the object's bytes.
-    public static func compileBPF(file: String, includes: [String] = []) throws -> [UInt8] {
+    /// Compiles the BPF C file at `file` and returns the object's bytes (clang runs on a thread of
+    /// its own, not the cooperative pool).
+    public static func compileBPF(file: String, includes: [String] = []) async throws -> [UInt8] {
+        try await offThePool { try compileBPFBlocking(file: file, includes: includes) }
+    }
+
+    /// Compiles BPF C source text and returns the object's bytes.
+    public static func compileBPF(source: String, includes: [String] = []) async throws -> [UInt8] {
+        try await offThePool { try compileBPFBlocking(source: source, includes: includes) }
+    }
+
+    static func compileBPFBlocking(file: String, includes: [String]) throws -> [UInt8] {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("aeolus-clang-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -19,14 +29,13 @@ public enum Clang {
         return try [UInt8](Data(contentsOf: URL(fileURLWithPath: object)))
     }
 
-    /// Compiles BPF C source text and returns the object's bytes.
-    public static func compileBPF(source: String, includes: [String] = []) throws -> [UInt8] {
+    static func compileBPFBlocking(source: String, includes: [String]) throws -> [UInt8] {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("aeolus-clang-src-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("probe.bpf.c").path
         try source.write(toFile: file, atomically: true, encoding: .utf8)
-        return try compileBPF(file: file, includes: includes)
+        return try compileBPFBlocking(file: file, includes: includes)
     }
 }

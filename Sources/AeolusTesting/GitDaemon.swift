@@ -54,7 +54,7 @@ public final class GitDaemon {
 
     /// `/usr/lib/git-core/git-daemon` (from `git --exec-path`).
     private static let executable: String = {
-        let execPath = (try? Git.run(["--exec-path"])) ?? "/usr/lib/git-core"
+        let execPath = (try? Git.runBlocking(["--exec-path"])) ?? "/usr/lib/git-core"
         return (execPath as NSString).appendingPathComponent("git-daemon")
     }()
 

@@ -27,24 +27,49 @@ public enum Git {
     public static let executable = "/usr/bin/git"
 
     /// Runs `git arguments...` and returns its stdout with the trailing newline removed.
-    /// Throws `SubprocessError` (with git's stderr) when git fails.
+    /// Throws `SubprocessError` (with git's stderr) when git fails. Every fixture here runs git on
+    /// a thread of its own: a test holds no thread of the cooperative pool while git works.
     @discardableResult
-    public static func run(_ arguments: [String], input: String? = nil) throws -> String {
+    public static func run(_ arguments: [String], input: String? = nil) async throws -> String {
+        try await offThePool { try runBlocking(arguments, input: input) }
+    }
+
+    /// `git init` at `path` with `main` as the initial branch.
+    public static func initRepository(at path: String, bare: Bool = false) async throws {
+        try await offThePool { try initRepositoryBlocking(at: path, bare: bare) }
+    }
+
+    /// Writes `files` (path → contents; nil deletes) into the working tree `repository`, stages
+    /// everything and commits; returns the new commit's sha.
+    @discardableResult
+    public static func commit(in repository: String, files: [String: String?], message: String) async throws -> String {
+        try await offThePool { try commitBlocking(in: repository, files: files, message: message) }
+    }
+
+    /// A bare repository at `path` whose `main` holds `files`, made through a scratch clone.
+    /// Returns the sha of `main`.
+    @discardableResult
+    public static func makeBareRepository(at path: String, files: [String: String], message: String = "initial") async throws -> String {
+        try await offThePool { try makeBareRepositoryBlocking(at: path, files: files, message: message) }
+    }
+
+    // The same, blocking the calling thread: for threads of their own (a benchmark's driver, a
+    // `static let` initialiser), never for a test's task.
+
+    @discardableResult
+    public static func runBlocking(_ arguments: [String], input: String? = nil) throws -> String {
         let output = try Subprocess.run(executable, arguments, environment: environment, input: input)
         var text = output.standardOutput
         while text.hasSuffix("\n") { text.removeLast() }
         return text
     }
 
-    /// `git init` at `path` with `main` as the initial branch.
-    public static func initRepository(at path: String, bare: Bool = false) throws {
-        try run(["init", "--quiet", "--initial-branch=main"] + (bare ? ["--bare"] : []) + [path])
+    static func initRepositoryBlocking(at path: String, bare: Bool = false) throws {
+        try runBlocking(["init", "--quiet", "--initial-branch=main"] + (bare ? ["--bare"] : []) + [path])
     }
 
-    /// Writes `files` (path → contents; nil deletes) into the working tree `repository`, stages
-    /// everything and commits; returns the new commit's sha.
     @discardableResult
-    public static func commit(in repository: String, files: [String: String?], message: String) throws -> String {
+    static func commitBlocking(in repository: String, files: [String: String?], message: String) throws -> String {
         for (relative, contents) in files {
             let path = (repository as NSString).appendingPathComponent(relative)
             if let contents {
@@ -55,21 +80,19 @@ public enum Git {
                 try FileManager.default.removeItem(atPath: path)
             }
         }
-        try run(["-C", repository, "add", "--all"])
-        try run(["-C", repository, "commit", "--quiet", "--allow-empty", "-m", message])
-        return try run(["-C", repository, "rev-parse", "HEAD"])
+        try runBlocking(["-C", repository, "add", "--all"])
+        try runBlocking(["-C", repository, "commit", "--quiet", "--allow-empty", "-m", message])
+        return try runBlocking(["-C", repository, "rev-parse", "HEAD"])
     }
 
-    /// A bare repository at `path` whose `main` holds `files`, made through a scratch clone.
-    /// Returns the sha of `main`.
     @discardableResult
-    public static func makeBareRepository(at path: String, files: [String: String], message: String = "initial") throws -> String {
-        try initRepository(at: path, bare: true)
+    public static func makeBareRepositoryBlocking(at path: String, files: [String: String], message: String = "initial") throws -> String {
+        try initRepositoryBlocking(at: path, bare: true)
         let scratch = try TemporaryDirectory(prefix: "aeolus-git-scratch")
         let work = scratch.path("work")
-        try run(["clone", "--quiet", path, work])
-        let sha = try commit(in: work, files: files, message: message)
-        try run(["-C", work, "push", "--quiet", "origin", "HEAD:refs/heads/main"])
+        try runBlocking(["clone", "--quiet", path, work])
+        let sha = try commitBlocking(in: work, files: files, message: message)
+        try runBlocking(["-C", work, "push", "--quiet", "origin", "HEAD:refs/heads/main"])
         return sha
     }
 }

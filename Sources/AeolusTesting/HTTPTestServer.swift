@@ -49,14 +49,6 @@ public final class HTTPTestServer: Sendable {
     public func url(_ path: String) -> String { baseURL + path }
 }
 
-/// Runs blocking fixture work (process start-up, waiting for a port, a child process a test
-/// talks to while it runs) on a new thread, off Swift's cooperative pool.
-public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
 /// The test server could not be started.
 public struct HTTPTestServerError: Error, CustomStringConvertible {
     /// What happened, with the server's stderr.

@@ -1,6 +1,7 @@
 import AeolusModel
 import BPFKit
 import Foundation
+import ProcessKit
 
 /// A template together with its compiled, statically verified object.
 public struct CompiledTemplate: Sendable {
@@ -34,7 +35,14 @@ public struct RepositoryCompiler: Sendable {
         self.compiler = compiler
     }
 
-    /// Builds `snapshot` (repository-relative paths → bytes).
+    /// `build(snapshot:)` on a thread of its own: clang and the checks take seconds, which must
+    /// not hold a thread of the cooperative pool.
+    public func build(snapshot: [String: Data]) async -> RepositoryBuild {
+        await DedicatedThread.run("Compiler build") { self.build(snapshot: snapshot) }
+    }
+
+    /// Builds `snapshot` (repository-relative paths → bytes). Blocks the calling thread while
+    /// clang runs: from async code use the async overload.
     public func build(snapshot: [String: Data]) -> RepositoryBuild {
         let (loaded, loadDiagnostics) = ConfigRepository.load(snapshot: snapshot)
         guard loaded.exceededLimits.isEmpty else {

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Blocking work on a thread of its own, never on Swift's cooperative pool.
-enum DedicatedThread {
+/// Blocking work on a thread of its own, never on Swift's cooperative pool: child processes here,
+/// and any other module's blocking calls (clang, a verifier load) through `run`.
+public enum DedicatedThread {
     /// Starts `body` on a new thread and returns at once.
     static func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
         let thread = Thread(block: body)
@@ -18,7 +19,15 @@ enum DedicatedThread {
     }
 
     /// Runs `body` on a new thread and suspends (without holding a pool thread) until it returned.
-    static func run<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func run<T: Sendable>(_ name: String, _ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            start(name) { continuation.resume(returning: body()) }
+        }
+    }
+
+    /// Runs `body` on a new thread and suspends (without holding a pool thread) until it returned
+    /// or threw.
+    public static func run<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             start(name) { continuation.resume(with: Result { try body() }) }
         }

@@ -14,6 +14,7 @@ public enum Subprocess {
 
     /// Runs `executable` with `arguments` (environment replaced by `environment` when given),
     /// feeding `input` on stdin, and waits for it. Throws `SubprocessError` when it exits non-zero.
+    /// Blocks the calling thread: from async code use the async overload.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                            currentDirectory: String? = nil, input: String? = nil) throws -> Output {
@@ -24,8 +25,25 @@ public enum Subprocess {
         return output
     }
 
+    /// `run` on a thread of its own: suspends without holding a thread of the cooperative pool.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           currentDirectory: String? = nil, input: String? = nil) async throws -> Output {
+        try await DedicatedThread.run("ProcessKit run") {
+            try run(executable, arguments, environment: environment, currentDirectory: currentDirectory, input: input)
+        }
+    }
+
+    /// `collect` on a thread of its own: suspends without holding a thread of the cooperative pool.
+    public static func collect(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                               currentDirectory: String? = nil, input: String? = nil) async throws -> Output {
+        try await DedicatedThread.run("ProcessKit collect") {
+            try collect(executable, arguments, environment: environment, currentDirectory: currentDirectory, input: input)
+        }
+    }
+
     /// Like `run`, but returns the output whatever the exit status (for commands whose status is
-    /// part of what a test checks).
+    /// part of what a test checks). Blocks the calling thread: from async code use the async overload.
     public static func collect(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                                currentDirectory: String? = nil, input: String? = nil) throws -> Output {
         let child = try ChildProcess(executable, arguments, environment: environment, currentDirectory: currentDirectory,

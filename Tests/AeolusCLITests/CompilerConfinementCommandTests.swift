@@ -13,7 +13,7 @@ import Testing
         try "\(secret) is not C\n".write(toFile: secretPath, atomically: true, encoding: .utf8)
 
         let repository = try TemporaryDirectory(prefix: "aeolus-cli-confined")
-        _ = try Subprocess.run("/bin/cp", ["-r", AeolusBinary.repositoryRoot() + "/config-repo-example/.", repository.path])
+        _ = try await Subprocess.run("/bin/cp", ["-r", AeolusBinary.repositoryRoot() + "/config-repo-example/.", repository.path])
         let dotdot = String(repeating: "../", count: 16) + secretPath.dropFirst()
         let attempts: [(name: String, line: String, named: String)] = [
             ("leak-absolute", "#include \"\(secretPath)\"", secretPath),
@@ -26,7 +26,7 @@ import Testing
         ]
         for attempt in attempts {
             let folder = repository.path("templates/\(attempt.name)")
-            _ = try Subprocess.run("/bin/cp", ["-r", repository.path("templates/pod-traffic"), folder])
+            _ = try await Subprocess.run("/bin/cp", ["-r", repository.path("templates/pod-traffic"), folder])
             let yaml = try String(contentsOfFile: folder + "/template.yaml", encoding: .utf8)
             try yaml.replacingOccurrences(of: "name: pod-traffic", with: "name: \(attempt.name)")
                 .write(toFile: folder + "/template.yaml", atomically: true, encoding: .utf8)
@@ -38,7 +38,7 @@ import Testing
 
         for format in ["text", "github", "json"] {
             let arguments = ["check", "--repo", repository.path, "--format", format, "--cache", repository.path(".cache")]
-            let output = try await offThePool { try AeolusBinary.run(arguments) }
+            let output = try await AeolusBinary.run(arguments)
             let everything = output.standardOutput + output.standardError
             #expect(output.status == 1, "\(everything)")
             #expect(!everything.contains(secret), "\(format): \(everything)")

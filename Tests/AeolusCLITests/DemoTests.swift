@@ -8,11 +8,11 @@ import Testing
 /// appear in Prometheus, the reaction lands on the status branch, and after its TTL the probe is
 /// gone and the reaction file says expired. Afterwards nothing is left behind.
 @Suite(.serialized) struct DemoTests {
-    @Test(.timeLimit(.minutes(4))) func theWholeLoop() throws {
+    @Test(.timeLimit(.minutes(4))) func theWholeLoop() async throws {
         try KernelTest.requireRoot()
         let workdir = try TemporaryDirectory(prefix: "aeolus-demo-test")
         defer { workdir.remove() }
-        let output = try AeolusBinary.run(["demo", "--duration", "1", "--workdir", workdir.path("demo"),
+        let output = try await AeolusBinary.run(["demo", "--duration", "1", "--workdir", workdir.path("demo"),
                                            "--config-repo", AeolusBinary.repositoryRoot() + "/config-repo-example"])
         let text = output.standardOutput
         #expect(output.status == 0, "demo failed:\n\(text)\n\(output.standardError)")
@@ -29,7 +29,7 @@ import Testing
                      "nothing left behind"] {
             #expect(text.contains(step), "missing step: \(step)")
         }
-        let namespaces = try Subprocess.run("/usr/sbin/ip", ["netns", "list"]).standardOutput
+        let namespaces = try await Subprocess.run("/usr/sbin/ip", ["netns", "list"]).standardOutput
         #expect(!namespaces.contains("aeolus-demo-"))
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/bpf/aeolus/demo-node"))
     }

@@ -12,7 +12,7 @@ import Testing
         try KernelTest.requireRoot()
         let tag = Support.tag()
         let directory = try TemporaryDirectory(prefix: "aeolus-agent-bench-\(tag)")
-        try Support.compileTemplate("pod-traffic", renaming: ["count_ingress": "ag\(tag)b"], to: directory.path("traffic.o"))
+        try await Support.compileTemplate("pod-traffic", renaming: ["count_ingress": "ag\(tag)b"], to: directory.path("traffic.o"))
         let namespace = try NetworkNamespace()
         defer { namespace.close() }
         let pod = Pod(name: namespace.name, netns: namespace.path, interface: namespace.interface, hostInterface: namespace.hostInterface)
@@ -32,7 +32,7 @@ import Testing
         let paths = AgentPaths(node: "agent-rss-\(tag)", bpffs: "/sys/fs/bpf", stateDirectory: directory.path("state"))
         let snapshot = try ConfigRepository.snapshot(directory: Support.examples.path)
         let compiler = try BPFCompiler(clang: Compiler.Clang.locate(), cache: ObjectCache(directory: directory.path("cache")))
-        let build = RepositoryCompiler(compiler: compiler).build(snapshot: snapshot)
+        let build = await RepositoryCompiler(compiler: compiler).build(snapshot: snapshot)
         #expect(build.templates.count == 8)
         var probes: [[String: Any]] = []
         for (name, compiled) in build.templates.sorted(by: { $0.key < $1.key }) {

@@ -16,7 +16,7 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "aeolus-agent-\(tag)")
         let configuration = AgentConfiguration(node: node, stateDirectory: directory.path("state"), interval: .milliseconds(200))
         let (ingress, egress) = ("ag\(tag)i", "ag\(tag)e")
-        try Support.compileTemplate("pod-traffic", renaming: ["count_ingress": ingress, "count_egress": egress],
+        try await Support.compileTemplate("pod-traffic", renaming: ["count_ingress": ingress, "count_egress": egress],
                                     to: directory.path("pod-traffic.o"))
         let pods = try (0..<4).map { _ in try NetworkNamespace() }
         var running: RunningAgent?
@@ -101,9 +101,9 @@ import Testing
         let configuration = AgentConfiguration(node: "agent-test-\(tag)", stateDirectory: directory.path("state"),
                                                interval: .milliseconds(200))
         let (ingress, states, broken) = ("ag\(tag)i", "ag\(tag)s", "ag\(tag)x")
-        try Support.compileTemplate("pod-traffic", renaming: ["count_ingress": ingress], to: directory.path("traffic.o"))
-        try Support.compileTemplate("tcp-states", renaming: ["on_set_state": states], to: directory.path("states.o"))
-        try Support.compileRejected(program: broken, to: directory.path("broken.o"))
+        try await Support.compileTemplate("pod-traffic", renaming: ["count_ingress": ingress], to: directory.path("traffic.o"))
+        try await Support.compileTemplate("tcp-states", renaming: ["on_set_state": states], to: directory.path("states.o"))
+        try await Support.compileRejected(program: broken, to: directory.path("broken.o"))
         let pod = try NetworkNamespace()
         defer {
             Applier.purge(configuration.paths)

@@ -19,8 +19,8 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "aeolus-agent-\(tag)")
         let paths = AgentPaths(node: node, bpffs: "/sys/fs/bpf", stateDirectory: directory.path("state"))
         let (ingress, states) = ("ag\(tag)i", "ag\(tag)s")
-        try Support.compileTemplate("pod-traffic", renaming: ["count_ingress": ingress], to: directory.path("traffic.o"))
-        try Support.compileTemplate("tcp-states", renaming: ["on_set_state": states], to: directory.path("states.o"))
+        try await Support.compileTemplate("pod-traffic", renaming: ["count_ingress": ingress], to: directory.path("traffic.o"))
+        try await Support.compileTemplate("tcp-states", renaming: ["on_set_state": states], to: directory.path("states.o"))
         let pods = [try NetworkNamespace(), try NetworkNamespace()]
         var process: ChildProcess?
         defer {

@@ -21,18 +21,18 @@ enum Support {
 
     /// Compiles example template `template`, renaming its programs (`from` → `to`) so that
     /// `bpftool prog` tells this test's programs from every other test's.
-    static func compileTemplate(_ template: String, renaming: [String: String], to path: String) throws {
+    static func compileTemplate(_ template: String, renaming: [String: String], to path: String) async throws {
         let folder = examples.appendingPathComponent("templates/\(template)")
         let source = try String(contentsOf: folder.appendingPathComponent("probe.bpf.c"), encoding: .utf8)
         let defines = renaming.sorted { $0.key < $1.key }.map { "#define \($0.key) \($0.value)\n" }.joined()
-        let elf = try Clang.compileBPF(source: defines + source,
+        let elf = try await Clang.compileBPF(source: defines + source,
                                        includes: [folder.path, examples.appendingPathComponent("include").path])
         try Data(elf).write(to: URL(fileURLWithPath: path))
     }
 
     /// An object the verifier refuses (reads packet data without a bounds check).
-    static func compileRejected(program: String, to path: String) throws {
-        let elf = try Clang.compileBPF(source: """
+    static func compileRejected(program: String, to path: String) async throws {
+        let elf = try await Clang.compileBPF(source: """
         #include <linux/bpf.h>
         #include <bpf/bpf_helpers.h>
         SEC("tc")

@@ -6,15 +6,15 @@ import Testing
 
 /// Attaching to real hooks and counting real traffic or syscalls.
 struct AttachTests {
-    @Test func tcIngressCountsUDPInsideANamespace() throws {
+    @Test func tcIngressCountsUDPInsideANamespace() async throws {
         try KernelTest.requireRoot()
         let pod = try NetworkNamespace()
         defer { pod.close() }
         let port = Support.port()
-        let object = try LoadedObject.load(Support.spec("udp_count"), rodata: ["port": Support.bytes(port)])
+        let object = try await LoadedObject.load(Support.spec("udp_count"), rodata: ["port": Support.bytes(port)])
         let ids = try Support.programIDs(object)
         defer { object.close(); try? Support.expectUnloaded(ids) }
-        let link = try object.program(named: "tc_udp_count")
+        let link = try await object.program(named: "tc_udp_count")
             .attachTC(interface: pod.interface, direction: .ingress, namespace: pod.path)
         defer { link.close() }
         #expect(try link.attachment.query() == ids[0])
@@ -35,14 +35,14 @@ struct AttachTests {
         #expect(try link.attachment.query() == nil)
     }
 
-    @Test func tcAttachmentCanBeReleasedAndAdopted() throws {
+    @Test func tcAttachmentCanBeReleasedAndAdopted() async throws {
         try KernelTest.requireRoot()
         let pod = try NetworkNamespace()
         defer { pod.close() }
-        let object = try LoadedObject.load(Support.spec("udp_count"))
+        let object = try await LoadedObject.load(Support.spec("udp_count"))
         let ids = try Support.programIDs(object)
         defer { object.close(); try? Support.expectUnloaded(ids) }
-        let first = try object.program(named: "tc_udp_count")
+        let first = try await object.program(named: "tc_udp_count")
             .attachTC(interface: pod.interface, direction: .egress, namespace: pod.path, priority: 7)
         let stored = try JSONEncoder().encode(first.release())   // what an agent writes to disk
         first.close()                                            // released: must not detach
@@ -57,12 +57,12 @@ struct AttachTests {
         #expect(throws: BPFError.self) { try TCLink.adopt(attachment) }
     }
 
-    @Test func xdpCountsUDPInsideANamespace() throws {
+    @Test func xdpCountsUDPInsideANamespace() async throws {
         try KernelTest.requireRoot()
         let pod = try NetworkNamespace()
         defer { pod.close() }
         let port = Support.port()
-        let object = try LoadedObject.load(Support.spec("udp_count"), rodata: ["port": Support.bytes(port)])
+        let object = try await LoadedObject.load(Support.spec("udp_count"), rodata: ["port": Support.bytes(port)])
         let ids = try Support.programIDs(object)
         defer { object.close(); try? Support.expectUnloaded(ids) }
         let link = try object.program(named: "xdp_udp_count").attachXDP(interface: pod.interface, namespace: pod.path)
@@ -73,27 +73,32 @@ struct AttachTests {
         #expect(try Support.settle(to: 4) { try Support.counter(counts) } == 4)
     }
 
-    @Test func tracepointAndRawTracepointCountGetpid() throws {
+    @Test func tracepointAndRawTracepointCountGetpid() async throws {
         try KernelTest.requireRoot()
-        let tid = try Support.currentThreadID()
-        let object = try LoadedObject.load(Support.spec("syscalls"), rodata: ["target_tid": Support.bytes(tid)])
-        let ids = try Support.programIDs(object)
-        defer { object.close(); try? Support.expectUnloaded(ids) }
-        let tracepoint = try object.program(named: "tp_getpid").attachTracepoint(category: "syscalls", name: "sys_enter_getpid")
-        defer { tracepoint.close() }
-        let raw = try object.program(named: "btf_sys_enter").attachTracing()
-        defer { raw.close() }
-        for _ in 0..<7 { _ = getpid() }
-        tracepoint.close()
-        raw.close()
-        for _ in 0..<3 { _ = getpid() }                          // detached: not counted
-        let calls = try object.map(named: "getpid_calls")
-        defer { calls.close() }
-        #expect(try Support.counter(calls, index: 0) == 7)
-        #expect(try Support.counter(calls, index: 1) == 7)
+        let spec = try await Support.spec("syscalls")
+        // The programs count the getpid calls of one thread: all of it runs on a thread of its own.
+        let (counts, ids) = try await offThePool { () -> ([UInt64], [UInt32]) in
+            let tid = try Support.currentThreadID()
+            let object = try LoadedObject.load(spec, rodata: ["target_tid": Support.bytes(tid)])
+            defer { object.close() }
+            let ids = try Support.programIDs(object)
+            let tracepoint = try object.program(named: "tp_getpid").attachTracepoint(category: "syscalls", name: "sys_enter_getpid")
+            defer { tracepoint.close() }
+            let raw = try object.program(named: "btf_sys_enter").attachTracing()
+            defer { raw.close() }
+            for _ in 0..<7 { _ = getpid() }
+            tracepoint.close()
+            raw.close()
+            for _ in 0..<3 { _ = getpid() }                          // detached: not counted
+            let calls = try object.map(named: "getpid_calls")
+            defer { calls.close() }
+            return ([try Support.counter(calls, index: 0), try Support.counter(calls, index: 1)], ids)
+        }
+        #expect(counts == [7, 7])
+        try Support.expectUnloaded(ids)
     }
 
-    @Test func cgroupSKBCountsEgressOfAChild() throws {
+    @Test func cgroupSKBCountsEgressOfAChild() async throws {
         try KernelTest.requireRoot()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("aeolus-cg2-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -108,14 +113,14 @@ struct AttachTests {
         defer { rmdir(cgroup) }
 
         let port = Support.port()
-        let object = try LoadedObject.load(Support.spec("cgroup_udp"), rodata: ["port": Support.bytes(port)])
+        let object = try await LoadedObject.load(Support.spec("cgroup_udp"), rodata: ["port": Support.bytes(port)])
         let ids = try Support.programIDs(object)
         defer { object.close(); try? Support.expectUnloaded(ids) }
         let link = try object.program(named: "cg_udp_egress").attachCgroup(path: cgroup)
         defer { link.close() }
 
         // The child joins the cgroup, then sends 5 datagrams to 127.0.0.1 (nobody listens).
-        let child = try Subprocess.collect("/bin/bash", ["-c", "echo $$ > \(cgroup)/cgroup.procs && for i in 1 2 3 4 5; do echo x > /dev/udp/127.0.0.1/\(port); done"])
+        let child = try await Subprocess.collect("/bin/bash", ["-c", "echo $$ > \(cgroup)/cgroup.procs && for i in 1 2 3 4 5; do echo x > /dev/udp/127.0.0.1/\(port); done"])
         #expect(child.status == 0, "\(child.standardError)")
         let counts = try object.map(named: "egress_udp")
         defer { counts.close() }

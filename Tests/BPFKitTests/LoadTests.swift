@@ -5,12 +5,12 @@ import Testing
 
 /// Loading: parameters, verifier errors, test runs, statistics.
 struct LoadTests {
-    @Test func rodataPortChangesWhatIsCounted() throws {
+    @Test func rodataPortChangesWhatIsCounted() async throws {
         try KernelTest.requireRoot()
-        let spec = try Support.spec("udp_count")
+        let spec = try await Support.spec("udp_count")
         let frame = Support.udpFrame(port: 7000)
         for (port, expected) in [(UInt16(7000), UInt64(3)), (7001, 0), (0, 3)] {
-            let object = try LoadedObject.load(spec, rodata: ["port": Support.bytes(port)])
+            let object = try await LoadedObject.load(spec, rodata: ["port": Support.bytes(port)])
             let ids = try Support.programIDs(object)
             defer { object.close(); try? Support.expectUnloaded(ids) }
             let program = try object.program(named: "tc_udp_count")
@@ -25,28 +25,30 @@ struct LoadTests {
         (["nope": [0, 0]], "unknown variable"),
         (["port": [0, 0, 0, 0]], "wrong size"),
     ] as [([String: [UInt8]], String)])
-    func rejectsBadRodata(rodata: [String: [UInt8]], why: String) throws {
+    func rejectsBadRodata(rodata: [String: [UInt8]], why: String) async throws {
         try KernelTest.requireRoot()
+        let spec = try await Support.spec("udp_count")
         #expect(throws: BPFError.self, "\(why)") {
-            try LoadedObject.load(Support.spec("udp_count"), rodata: rodata).close()
+            try LoadedObject.load(spec, rodata: rodata).close()
         }
     }
 
-    @Test func resizesMaps() throws {
+    @Test func resizesMaps() async throws {
         try KernelTest.requireRoot()
-        let object = try LoadedObject.load(Support.spec("udp_count"), maxEntries: ["by_port": 64])
+        let object = try await LoadedObject.load(Support.spec("udp_count"), maxEntries: ["by_port": 64])
         let ids = try Support.programIDs(object)
         defer { object.close(); try? Support.expectUnloaded(ids) }
         let map = try object.map(named: "by_port")
         defer { map.close() }
         #expect(map.info.maxEntries == 64)
-        #expect(throws: BPFError.self) { try LoadedObject.load(Support.spec("udp_count"), maxEntries: ["missing": 1]) }
+        let spec = try await Support.spec("udp_count")
+        #expect(throws: BPFError.self) { try LoadedObject.load(spec, maxEntries: ["missing": 1]) }
     }
 
-    @Test func verifierRejectionCarriesTheLog() throws {
+    @Test func verifierRejectionCarriesTheLog() async throws {
         try KernelTest.requireRoot()
         do {
-            let object = try LoadedObject.load(Support.spec("rejected"))
+            let object = try await LoadedObject.load(Support.spec("rejected"))
             object.close()
             Issue.record("the verifier accepted an unchecked packet read")
         } catch let BPFError.verifierRejected(program, log) {
@@ -55,9 +57,9 @@ struct LoadTests {
         }
     }
 
-    @Test func testRunGivesReturnValueAndTime() throws {
+    @Test func testRunGivesReturnValueAndTime() async throws {
         try KernelTest.requireRoot()
-        let object = try LoadedObject.load(Support.spec("udp_count"))
+        let object = try await LoadedObject.load(Support.spec("udp_count"))
         let ids = try Support.programIDs(object)
         defer { object.close(); try? Support.expectUnloaded(ids) }
         let frame = Support.udpFrame(port: 9)
@@ -71,11 +73,11 @@ struct LoadTests {
         #expect(try Support.counter(counts) == 10)
     }
 
-    @Test func statsCountRuns() throws {
+    @Test func statsCountRuns() async throws {
         try KernelTest.requireRoot()
         let stats = try BPFStats.enable()
         defer { stats.close() }
-        let object = try LoadedObject.load(Support.spec("udp_count"))
+        let object = try await LoadedObject.load(Support.spec("udp_count"))
         let ids = try Support.programIDs(object)
         defer { object.close(); try? Support.expectUnloaded(ids) }
         let program = try object.program(named: "tc_udp_count")
@@ -117,10 +119,10 @@ struct LoadTests {
         #expect(await consumer.value == 0)
     }
 
-    @Test func kprobeIsNotSupported() throws {
+    @Test func kprobeIsNotSupported() async throws {
         try KernelTest.requireRoot()
         try #require(!Program.kernelHasKprobes, "this kernel has kprobes; the test is about one without")
-        let object = try LoadedObject.load(Support.spec("kprobe"))
+        let object = try await LoadedObject.load(Support.spec("kprobe"))
         let ids = try Support.programIDs(object)
         defer { object.close(); try? Support.expectUnloaded(ids) }
         do {
@@ -131,10 +133,10 @@ struct LoadTests {
         }
     }
 
-    @Test func fentryIsNotSupported() throws {
+    @Test func fentryIsNotSupported() async throws {
         try KernelTest.requireRoot()
         do {
-            let object = try LoadedObject.load(Support.spec("fentry"))
+            let object = try await LoadedObject.load(Support.spec("fentry"))
             defer { object.close() }
             let link = try object.program(named: "fe_nanosleep").attachTracing()
             link.close()
@@ -144,9 +146,9 @@ struct LoadTests {
         }
     }
 
-    @Test func wrongProgramTypeForHookIsAnError() throws {
+    @Test func wrongProgramTypeForHookIsAnError() async throws {
         try KernelTest.requireRoot()
-        let object = try LoadedObject.load(Support.spec("udp_count"))
+        let object = try await LoadedObject.load(Support.spec("udp_count"))
         defer { object.close() }
         #expect(throws: BPFError.self) {
             try object.program(named: "tc_udp_count").attachTracepoint(category: "syscalls", name: "sys_enter_getpid")

@@ -4,8 +4,8 @@ import Testing
 
 /// ObjectSpec reads compiled objects without the kernel.
 struct ObjectSpecTests {
-    @Test func listsProgramsMapsRodataAndLicense() throws {
-        let spec = try Support.spec("udp_count")
+    @Test func listsProgramsMapsRodataAndLicense() async throws {
+        let spec = try await Support.spec("udp_count")
         #expect(spec.license == "GPL")
         #expect(spec.programs.map(\.name) == ["tc_udp_count", "xdp_udp_count"])
 
@@ -33,19 +33,19 @@ struct ObjectSpecTests {
         ("cgroup_udp", "cg_udp_egress", "cgroup_skb/egress", ProgramType.cgroupSKB),
         ("kprobe", "kp_nanosleep", "kprobe/do_nanosleep", ProgramType.kprobe),
     ])
-    func readsSectionsAndTypes(object: String, program: String, section: String, type: ProgramType) throws {
-        let spec = try Support.spec(object)
+    func readsSectionsAndTypes(object: String, program: String, section: String, type: ProgramType) async throws {
+        let spec = try await Support.spec(object)
         let found = try #require(spec.program(named: program))
         #expect(found.section == section)
         #expect(found.type == type)
     }
 
-    @Test func readsExpectedAttachTypesAndHelpers() throws {
-        let syscalls = try Support.spec("syscalls")
+    @Test func readsExpectedAttachTypesAndHelpers() async throws {
+        let syscalls = try await Support.spec("syscalls")
         #expect(syscalls.program(named: "btf_sys_enter")?.expectedAttachType == .traceRawTracepoint)
         #expect(syscalls.program(named: "tp_getpid")?.helperIDs == [14, 1])  // get_current_pid_tgid, map_lookup_elem
-        #expect(try Support.spec("cgroup_udp").program(named: "cg_udp_egress")?.expectedAttachType == .cgroupEgress)
-        #expect(try Support.spec("kprobe").license == "Dual BSD/GPL")
+        #expect(try await Support.spec("cgroup_udp").program(named: "cg_udp_egress")?.expectedAttachType == .cgroupEgress)
+        #expect(try await Support.spec("kprobe").license == "Dual BSD/GPL")
     }
 
     @Test func rejectsBytesThatAreNotAnObject() {

@@ -13,15 +13,15 @@ struct PinTests {
         #expect(FileManager.default.fileExists(atPath: TraceFS.path + "/events/syscalls"))
     }
 
-    @Test func pinnedMapsAreSharedAndAdoptedOnReload() throws {
+    @Test func pinnedMapsAreSharedAndAdoptedOnReload() async throws {
         try KernelTest.requireRoot()
         let directory = Support.pinPath("maps")
         defer {
             for name in ["tc_counts", "xdp_counts", "by_port"] { _ = try? BPFFileSystem.unpin(directory + "/" + name) }
             rmdir(directory)
         }
-        let spec = try Support.spec("udp_count")
-        let first = try LoadedObject.load(spec, pinMapsUnder: directory)
+        let spec = try await Support.spec("udp_count")
+        let first = try await LoadedObject.load(spec, pinMapsUnder: directory)
         let ids = try Support.programIDs(first)
         defer { first.close(); try? Support.expectUnloaded(ids) }
         let map = try first.map(named: "xdp_counts")
@@ -36,7 +36,7 @@ struct PinTests {
         #expect(try pinned.keys() == [Support.bytes(UInt32(0))])
 
         // A second load with the same pin directory reuses the pinned maps (agent restart).
-        let second = try LoadedObject.load(spec, pinMapsUnder: directory)
+        let second = try await LoadedObject.load(spec, pinMapsUnder: directory)
         let secondIDs = try Support.programIDs(second)
         defer { second.close(); try? Support.expectUnloaded(secondIDs) }
         let reused = try second.map(named: "xdp_counts")
@@ -55,32 +55,42 @@ struct PinTests {
         #expect(throws: BPFError.self) { try Map.open(pinnedAt: directory + "/xdp_counts") }
     }
 
-    @Test func pinnedLinkOutlivesItsHandleAndReopens() throws {
+    @Test func pinnedLinkOutlivesItsHandleAndReopens() async throws {
         try KernelTest.requireRoot()
         let path = Support.pinPath("link")
         defer { _ = try? BPFFileSystem.unpin(path) }
-        let tid = try Support.currentThreadID()
-        let object = try LoadedObject.load(Support.spec("syscalls"), rodata: ["target_tid": Support.bytes(tid)])
-        let ids = try Support.programIDs(object)
-        defer { object.close(); try? Support.expectUnloaded(ids) }
-        let link = try object.program(named: "tp_getpid").attachTracepoint(category: "syscalls", name: "sys_enter_getpid")
-        try link.pin(at: path)
-        link.close()                                   // pinned: stays attached
-        let calls = try object.map(named: "getpid_calls")
-        defer { calls.close() }
-        object.close()                                 // the pinned link keeps the program
-        #expect(try Support.bpftoolProgramIDs().contains(ids[0]))
-        // Count deltas: Foundation (Process, FileManager) may call getpid itself.
-        let before = try Support.counter(calls)
-        for _ in 0..<2 { _ = getpid() }
-        #expect(try Support.counter(calls) - before == 2)
+        let spec = try await Support.spec("syscalls")
+        // The program counts the getpid calls of one thread: all of it runs on a thread of its own.
+        struct Seen: Sendable { var ids: [UInt32], loadedWhilePinned: Bool, pinnedDelta: UInt64, unpinnedDelta: UInt64, pinGone: Bool }
+        let seen = try await offThePool { () -> Seen in
+            let tid = try Support.currentThreadID()
+            let object = try LoadedObject.load(spec, rodata: ["target_tid": Support.bytes(tid)])
+            let ids = try Support.programIDs(object)
+            defer { object.close() }
+            let link = try object.program(named: "tp_getpid").attachTracepoint(category: "syscalls", name: "sys_enter_getpid")
+            try link.pin(at: path)
+            link.close()                                   // pinned: stays attached
+            let calls = try object.map(named: "getpid_calls")
+            defer { calls.close() }
+            object.close()                                 // the pinned link keeps the program
+            let loaded = try Support.bpftoolProgramIDs().contains(ids[0])
+            // Count deltas: Foundation (FileManager) may call getpid itself.
+            let before = try Support.counter(calls)
+            for _ in 0..<2 { _ = getpid() }
+            let pinnedDelta = try Support.counter(calls) - before
 
-        let reopened = try Link.open(pinnedAt: path)
-        try reopened.unpin()
-        reopened.close()                               // unpinned: detaches
-        #expect(!FileManager.default.fileExists(atPath: path))
-        let after = try Support.counter(calls)
-        _ = getpid()
-        #expect(try Support.counter(calls) == after)
+            let reopened = try Link.open(pinnedAt: path)
+            try reopened.unpin()
+            reopened.close()                               // unpinned: detaches
+            let after = try Support.counter(calls)
+            _ = getpid()
+            return Seen(ids: ids, loadedWhilePinned: loaded, pinnedDelta: pinnedDelta,
+                        unpinnedDelta: try Support.counter(calls) - after, pinGone: !FileManager.default.fileExists(atPath: path))
+        }
+        #expect(seen.loadedWhilePinned)
+        #expect(seen.pinnedDelta == 2)
+        #expect(seen.pinGone)
+        #expect(seen.unpinnedDelta == 0)
+        try Support.expectUnloaded(seen.ids)
     }
 }

@@ -8,14 +8,14 @@ import Testing
 /// Helpers shared by the BPFKit tests.
 enum Support {
     /// Compiles `Programs/<name>.bpf.c`.
-    static func compile(_ name: String) throws -> [UInt8] {
+    static func compile(_ name: String) async throws -> [UInt8] {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Programs")
-        return try Clang.compileBPF(file: directory.appendingPathComponent("\(name).bpf.c").path)
+        return try await Clang.compileBPF(file: directory.appendingPathComponent("\(name).bpf.c").path)
     }
 
     /// The spec of `Programs/<name>.bpf.c`.
-    static func spec(_ name: String) throws -> ObjectSpec {
-        try ObjectSpec(elf: compile(name), name: name)
+    static func spec(_ name: String) async throws -> ObjectSpec {
+        try await ObjectSpec(elf: compile(name), name: name)
     }
 
     /// The kernel ids of every program of `object`.

@@ -31,7 +31,7 @@ struct BenchmarkTests {
 
     @Test func readDecodeAndExportARealMap() async throws {
         try KernelTest.requireRoot()
-        let object = try LoadedObject.load(elf: try Clang.compileBPF(source: Self.program), name: "bench")
+        let object = try LoadedObject.load(elf: try await Clang.compileBPF(source: Self.program), name: "bench")
         defer { object.close() }
         let map = try object.map(named: "flows")
         defer { map.close() }

@@ -76,7 +76,7 @@ struct PrometheusIntegrationTests {
             rmdir(pinDirectory)
             try? FileManager.default.removeItem(atPath: stateDirectory)
         }
-        let object = try LoadedObject.load(elf: try Clang.compileBPF(source: Self.program), name: "count_packets", pinMapsUnder: pinDirectory)
+        let object = try LoadedObject.load(elf: try await Clang.compileBPF(source: Self.program), name: "count_packets", pinMapsUnder: pinDirectory)
         defer { object.close() }
         let link = try await object.program(named: "count_packets").attachTC(interface: pod.interface, direction: .ingress, namespace: pod.path)
         defer { link.close() }

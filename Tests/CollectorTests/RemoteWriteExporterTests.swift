@@ -21,7 +21,8 @@ struct RemoteWriteExporterTests {
         config.retry.maxElapsed = .seconds(60)
         config.shutdownTimeout = .seconds(60)
         config.externalLabels = ["cluster": "test"]
-        config.timeout = .seconds(5)
+        // A request that times out is sent again: under a full test run's load an answer can take seconds.
+        config.timeout = .seconds(30)
         let context = testContext("prometheusremotewrite")
         return (RemoteWriteExporter(config: config, context: context), context)
     }

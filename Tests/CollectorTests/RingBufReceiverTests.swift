@@ -40,7 +40,7 @@ import Testing
         }
         var tgid = UInt32(getpid()).littleEndian
         let rodata = withUnsafeBytes(of: &tgid) { Array($0) }
-        let object = try LoadedObject.load(elf: try Clang.compileBPF(source: Self.program), name: "ringbuf_events",
+        let object = try LoadedObject.load(elf: try await Clang.compileBPF(source: Self.program), name: "ringbuf_events",
                                            rodata: ["target_tgid": rodata], pinMapsUnder: pinDirectory)
         defer { object.close() }
         let link = try object.program(named: "on_getppid").attachTracepoint(category: "syscalls", name: "sys_enter_getppid")

@@ -49,9 +49,9 @@ struct StaleSeriesIntegrationTests {
         ])
         static let drops = MetricSpec(name: "aeolus_it_drops", type: .counter, map: "drops", labels: [LabelSpec(name: "reason", size: 4)])
 
-        init() throws {
+        init() async throws {
             try KernelTest.requireRoot()
-            object = try LoadedObject.load(elf: try Clang.compileBPF(source: StaleSeriesIntegrationTests.program), name: "stale", pinMapsUnder: pinDirectory)
+            object = try LoadedObject.load(elf: try await Clang.compileBPF(source: StaleSeriesIntegrationTests.program), name: "stale", pinMapsUnder: pinDirectory)
             let u64 = { (value: UInt64) in withUnsafeBytes(of: value.littleEndian, Array.init) }
             let u32 = { (value: UInt32) in withUnsafeBytes(of: value.littleEndian, Array.init) }
             let pkts = try object.map(named: "pkts"), drops = try object.map(named: "drops")
@@ -90,7 +90,7 @@ struct StaleSeriesIntegrationTests {
     }
 
     @Test func detachedInterfaceLeavesThePageAtTheNextRead() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         try fixture.writeState(interfaces: [3, 4], withDrops: true)
         #expect(await fixture.scrape() == [
             "aeolus_it_drops_total{node=\"n1\",reason=\"2\"} 5",
@@ -106,7 +106,7 @@ struct StaleSeriesIntegrationTests {
     }
 
     @Test func removedProbeLeavesThePageAtTheNextRead() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         try fixture.writeState(interfaces: [3], withDrops: true)
         #expect(await fixture.scrape().count == 2)
         try fixture.writeState(interfaces: [3], withDrops: false)
@@ -121,7 +121,7 @@ struct StaleSeriesIntegrationTests {
     /// The markers go out through remote write, and Prometheus ends the series: an instant query
     /// no longer finds it although its last real sample is seconds old.
     @Test func remoteWriteEndsTheSeriesInPrometheus() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         let prometheus = try await PrometheusServer.start(remoteWriteReceiver: true)
         defer { prometheus.stop() }
         var config = RemoteWriteExporterConfig()

@@ -125,7 +125,7 @@ import Testing
     @Test func aMissingLauncherRefusesToCompile() async throws {
         let compiler = BPFCompiler(clang: try Compiler.Clang.locate(), cache: try ObjectCache(),
                                    confinement: .landlock(launcher: "/nonexistent/aeolus"))
-        let build = RepositoryCompiler(compiler: compiler).build(
+        let build = await RepositoryCompiler(compiler: compiler).build(
             snapshot: Fixtures.repository(template: Fixtures.counterSpec, source: Fixtures.counter()))
         #expect(build.failedTemplates == ["t"])
         #expect(build.diagnostics.items.contains { $0.message.contains("cannot confine clang") })

@@ -55,11 +55,11 @@ import Testing
             temp.remove()
         }
         let seed = try EndToEnd.exampleFiles(["aeolus.yaml", "include/aeolus.h"] + EndToEnd.templatePaths("pod-traffic"))
-        let served = try EndToEnd.serve(seed, in: temp)
+        let served = try await EndToEnd.serve(seed, in: temp)
         daemon = served.daemon
         let bare = served.bare
         let work = temp.path("work")
-        try Git.run(["clone", "--quiet", served.daemon.url("config.git"), work])
+        try await Git.run(["clone", "--quiet", served.daemon.url("config.git"), work])
         try NetworkNamespace.writePodsFile(pods.map { ($0, ["app": "web"]) }, to: temp.path("pods.json"))
 
         let arguments = EndToEnd.dictatorArguments(served.daemon, in: temp)
@@ -71,12 +71,12 @@ import Testing
             logFile: temp.path("agent.log"))
         let nodeFile = StatusPaths.node(node)
         func logs() -> String { "dictator:\n\(dictator?.log ?? "")\nagent:\n\(agent?.log ?? "")" }
-        #expect(await EndToEnd.eventually(60) { EndToEnd.statusFile(bare, nodeFile) != nil }, "the agent registered\n\(logs())")
+        #expect(await EndToEnd.eventually(60) { await EndToEnd.statusFile(bare, nodeFile) != nil }, "the agent registered\n\(logs())")
 
         // (a) A new policy for pod-traffic, pushed, then the webhook: the filters are on both pods'
         // interfaces well before the 30 s poll, and the status branch names the revision.
         let started = Date()
-        let added = try steps.push(work, files: ["policies/e2e.yaml": EndToEnd.policy("traffic", template: "pod-traffic", pods: true)],
+        let added = try await steps.push(work, files: ["policies/e2e.yaml": EndToEnd.policy("traffic", template: "pod-traffic", pods: true)],
                                    message: "add the traffic policy")
         try await steps.hook(dictator!, sha: added)
         #expect(try await EndToEnd.eventually(60) { try pods.allSatisfy { try Self.filters($0).count == 2 } }, "\(logs())")
@@ -86,9 +86,12 @@ import Testing
         let live = try pods.flatMap(Self.filters)
         let ids = Self.programIDs(live)
         #expect(ids.count == 4 && ids.allSatisfy(Self.programExists), "\(live)")
-        #expect(await EndToEnd.eventually(60) {
-            EndToEnd.statusLog(bare).contains(added) && EndToEnd.statusFile(bare, nodeFile)?.contains("state: live") == true
-        }, "status log:\n\(EndToEnd.statusLog(bare))\n\(logs())")
+        let addedRecorded = await EndToEnd.eventually(60) {
+            let log = await EndToEnd.statusLog(bare), file = await EndToEnd.statusFile(bare, nodeFile)
+            return log.contains(added) && file?.contains("state: live") == true
+        }
+        let statusLog = await EndToEnd.statusLog(bare)
+        #expect(addedRecorded, "status log:\n\(statusLog)\n\(logs())")
 
         // (b) A second template that does not compile: its error under status/errors naming the
         // file; the live probe is untouched (same filters, same programs).
@@ -96,18 +99,18 @@ import Testing
         source += "\nthis is not C;\n"
         var broken = try EndToEnd.exampleFiles(EndToEnd.templatePaths("tcp-states")) as [String: String?]
         broken["templates/tcp-states/probe.bpf.c"] = source
-        let brokenSHA = try steps.push(work, files: broken, message: "add a broken tcp-states")
+        let brokenSHA = try await steps.push(work, files: broken, message: "add a broken tcp-states")
         try await steps.hook(dictator!, sha: brokenSHA)
         #expect(await EndToEnd.eventually(60) {
-            EndToEnd.statusFile(bare, StatusPaths.errors("tcp-states"))?.contains("templates/tcp-states/probe.bpf.c") == true
+            await EndToEnd.statusFile(bare, StatusPaths.errors("tcp-states"))?.contains("templates/tcp-states/probe.bpf.c") == true
         }, "\(logs())")
-        #expect(EndToEnd.statusLog(bare).contains(brokenSHA))
+        #expect(await EndToEnd.statusLog(bare).contains(brokenSHA))
         #expect(try pods.flatMap(Self.filters) == live)
 
         // (d) SIGKILL the dictator and start it again on the same workdir: nothing changes on the
         // node, and no status commit loses what the node reported.
-        let statusBefore = try Git.run(["--git-dir", bare, "rev-parse", "aeolus/status"])
-        let nodeBefore = EndToEnd.statusFile(bare, nodeFile)
+        let statusBefore = try await Git.run(["--git-dir", bare, "rev-parse", "aeolus/status"])
+        let nodeBefore = await EndToEnd.statusFile(bare, nodeFile)
         dictator!.kill()
         dictator = try DictatorProcess(arguments: arguments, port: dictator!.port, logFile: temp.path("dictator.log"))
         try await steps.waitReady(dictator!)
@@ -119,22 +122,23 @@ import Testing
         let afterRestart = try pods.flatMap(Self.filters)
         #expect(afterRestart == live, "no reattach: before \(live), after \(afterRestart)\n\(logs())")
         #expect(ids.allSatisfy(Self.programExists))
-        let commits = try Git.run(["--git-dir", bare, "rev-list", "\(statusBefore)..aeolus/status"])
+        let commits = try await Git.run(["--git-dir", bare, "rev-list", "\(statusBefore)..aeolus/status"])
             .split(separator: "\n").map(String.init)
         print("status commits after the restart: \(commits.count)")
         for commit in commits {
-            let file = EndToEnd.statusFile(bare, nodeFile, at: commit) ?? ""
+            let file = await EndToEnd.statusFile(bare, nodeFile, at: commit) ?? ""
             #expect(file == nodeBefore, "commit \(commit) changed the node's status:\n\(file)")
         }
-        #expect(EndToEnd.statusFile(bare, nodeFile) == nodeBefore)
+        #expect(await EndToEnd.statusFile(bare, nodeFile) == nodeBefore)
 
         // (c) Removing the policy removes the probe from the kernel.
-        let removed = try steps.push(work, files: ["policies/e2e.yaml": nil], message: "remove the traffic policy")
+        let removed = try await steps.push(work, files: ["policies/e2e.yaml": nil], message: "remove the traffic policy")
         try await steps.hook(dictator!, sha: removed)
         #expect(try await EndToEnd.eventually(60) { try pods.allSatisfy { try Self.filters($0).isEmpty } }, "\(logs())")
         #expect(await EndToEnd.eventually(60) { !ids.contains(where: Self.programExists) }, "the programs are unloaded")
         #expect(await EndToEnd.eventually(60) {
-            EndToEnd.statusLog(bare).contains(removed) && EndToEnd.statusFile(bare, nodeFile)?.contains("policy/e2e/traffic") == false
+            let log = await EndToEnd.statusLog(bare), file = await EndToEnd.statusFile(bare, nodeFile)
+            return log.contains(removed) && file?.contains("policy/e2e/traffic") == false
         }, "\(logs())")
     }
 }

@@ -20,10 +20,10 @@ import Testing
     @Test func pushWebhookStatusBrokenTemplateRemovalRestart() async throws {
         let temp = try TemporaryDirectory(prefix: "aeolus-dictator-e2e")
         defer { temp.remove() }
-        let (daemon, bare) = try EndToEnd.serve(try Self.seedFiles(), in: temp)
+        let (daemon, bare) = try await EndToEnd.serve(try Self.seedFiles(), in: temp)
         defer { daemon.stop() }
         let work = temp.path("work")
-        try Git.run(["clone", "--quiet", daemon.url("config.git"), work])
+        try await Git.run(["clone", "--quiet", daemon.url("config.git"), work])
 
         let arguments = EndToEnd.dictatorArguments(daemon, in: temp)
         var dictator = try DictatorProcess(arguments: arguments, logFile: temp.path("dictator.log"))
@@ -45,7 +45,7 @@ import Testing
 
         // 1. Push two policies, call the webhook: the probes arrive well before the 30 s poll.
         let started = Date()
-        let first = try steps.push(work, files: ["policies/e2e.yaml": EndToEnd.policy("retransmits", template: "tcp-retransmits")
+        let first = try await steps.push(work, files: ["policies/e2e.yaml": EndToEnd.policy("retransmits", template: "tcp-retransmits")
                                               + "\n---\n" + EndToEnd.policy("drops", template: "packet-drops")],
                              message: "add e2e policies")
         try await steps.hook(dictator, sha: first)
@@ -58,26 +58,28 @@ import Testing
         #expect(object.status == 200 && object.body.starts(with: [0x7f, 0x45, 0x4c, 0x46]), "an ELF object")
 
         // The status branch gets a commit naming the revision.
-        #expect(await EndToEnd.eventually(60) { EndToEnd.statusLog(bare).contains(first) }, "status log:\n\(EndToEnd.statusLog(bare))\n\(dictator.log)")
-        let node = try Git.run(["--git-dir", bare, "show", "aeolus/status:status/nodes/node-a.yaml"])
+        let firstRecorded = await EndToEnd.eventually(60) { await EndToEnd.statusLog(bare).contains(first) }
+        let statusLog = await EndToEnd.statusLog(bare)
+        #expect(firstRecorded, "status log:\n\(statusLog)\n\(dictator.log)")
+        let node = try await Git.run(["--git-dir", bare, "show", "aeolus/status:status/nodes/node-a.yaml"])
         #expect(node.contains("policy/e2e/retransmits"))
 
         // 2. A broken template: its error under status/errors, the probes stay assigned (last good object).
         var source = try String(contentsOfFile: work + "/templates/packet-drops/probe.bpf.c", encoding: .utf8)
         source += "\nthis is not C;\n"
-        let broken = try steps.push(work, files: ["templates/packet-drops/probe.bpf.c": source], message: "break packet-drops")
+        let broken = try await steps.push(work, files: ["templates/packet-drops/probe.bpf.c": source], message: "break packet-drops")
         try await steps.hook(dictator, sha: broken)
         #expect(await EndToEnd.eventually(60) {
-            (try? Git.run(["--git-dir", bare, "show", "aeolus/status:status/errors/packet-drops.yaml"]))?.contains("probe.bpf.c") == true
+            (try? await Git.run(["--git-dir", bare, "show", "aeolus/status:status/errors/packet-drops.yaml"]))?.contains("probe.bpf.c") == true
         }, "\(dictator.log)")
-        let errors = try Git.run(["--git-dir", bare, "show", "aeolus/status:status/errors/packet-drops.yaml"])
+        let errors = try await Git.run(["--git-dir", bare, "show", "aeolus/status:status/errors/packet-drops.yaml"])
         #expect(errors.contains("line:") && errors.contains("stale"))
         let afterBreak = try JSONDecoder().decode(NodeAssignment.self, from: Data(try await client.send(
             HTTPRequest(url: dictator.url + AgentAPI.assignment(node: "node-a"), timeout: .seconds(5))).body))
         #expect(afterBreak.probes == assigned.probes, "the broken template keeps its last good object")
 
         // 3. Removing a policy removes its probe.
-        let removed = try steps.push(work, files: ["policies/e2e.yaml": EndToEnd.policy("drops", template: "packet-drops")],
+        let removed = try await steps.push(work, files: ["policies/e2e.yaml": EndToEnd.policy("drops", template: "packet-drops")],
                                message: "remove the retransmits policy")
         try await steps.hook(dictator, sha: removed)
         let afterRemove = try #require(try await watch.nextAssignment())
@@ -93,10 +95,10 @@ import Testing
         #expect(afterRestart.revision >= afterRemove.revision)
 
         // `aeolus status` shows the node and the error.
-        let table = try AeolusBinary.run(["status", "--dictator", dictator.url, "--token-file", temp.path("token")])
+        let table = try await AeolusBinary.run(["status", "--dictator", dictator.url, "--token-file", temp.path("token")])
         #expect(table.status == 0, "\(table.standardError)")
         #expect(table.standardOutput.contains("node-a") && table.standardOutput.contains("packet-drops"))
-        let json = try AeolusBinary.run(["status", "--dictator", dictator.url, "--format", "json", "--token-file", temp.path("token")])
+        let json = try await AeolusBinary.run(["status", "--dictator", dictator.url, "--format", "json", "--token-file", temp.path("token")])
         #expect(json.standardOutput.contains("\"revision\" : \"\(removed)\""))
     }
 }

@@ -50,11 +50,11 @@ struct EndToEnd {
 
     /// A bare repository holding `files`, served by `git daemon` from `temp`, and the token file
     /// the dictator and its agents share (`temp.path("token")`).
-    static func serve(_ files: [String: String], in temp: TemporaryDirectory) throws -> (daemon: GitDaemon, bare: String) {
+    static func serve(_ files: [String: String], in temp: TemporaryDirectory) async throws -> (daemon: GitDaemon, bare: String) {
         let base = temp.path("served")
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let bare = base + "/config.git"
-        try Git.makeBareRepository(at: bare, files: files)
+        try await Git.makeBareRepository(at: bare, files: files)
         try "agent-token\n".write(toFile: temp.path("token"), atomically: true, encoding: .utf8)
         return (try GitDaemon(baseDirectory: base), bare)
     }
@@ -77,9 +77,9 @@ struct EndToEnd {
     }
 
     /// Commits `files` (nil deletes) in the clone `work` and pushes to `main`; returns the sha.
-    func push(_ work: String, files: [String: String?], message: String) throws -> String {
-        let sha = try Git.commit(in: work, files: files, message: message)
-        try Git.run(["-C", work, "push", "--quiet", "origin", "HEAD:refs/heads/main"])
+    func push(_ work: String, files: [String: String?], message: String) async throws -> String {
+        let sha = try await Git.commit(in: work, files: files, message: message)
+        try await Git.run(["-C", work, "push", "--quiet", "origin", "HEAD:refs/heads/main"])
         return sha
     }
 
@@ -93,12 +93,12 @@ struct EndToEnd {
     }
 
     /// The messages of the status branch's commits, newest first.
-    static func statusLog(_ bare: String) -> String {
-        (try? Git.run(["--git-dir", bare, "log", "--format=%B", "aeolus/status"])) ?? ""
+    static func statusLog(_ bare: String) async -> String {
+        (try? await Git.run(["--git-dir", bare, "log", "--format=%B", "aeolus/status"])) ?? ""
     }
 
     /// The file at `path` on the status branch (nil when it is not there).
-    static func statusFile(_ bare: String, _ path: String, at revision: String = "aeolus/status") -> String? {
-        try? Git.run(["--git-dir", bare, "show", "\(revision):\(path)"])
+    static func statusFile(_ bare: String, _ path: String, at revision: String = "aeolus/status") async -> String? {
+        try? await Git.run(["--git-dir", bare, "show", "\(revision):\(path)"])
     }
 }

@@ -63,7 +63,7 @@ import Testing
 
         let files = try EndToEnd.exampleFiles(["aeolus.yaml", "include/aeolus.h"] + EndToEnd.templatePaths("pod-traffic")
                                               + EndToEnd.templatePaths("flow-tcp-flags"))
-        let served = try EndToEnd.serve(files, in: temp)
+        let served = try await EndToEnd.serve(files, in: temp)
         daemon = served.daemon
         dictator = try DictatorProcess(arguments: EndToEnd.dictatorArguments(served.daemon, in: temp)
                                        + ["--kubernetes", "--kubeconfig", temp.path("kubeconfig")],
@@ -135,7 +135,7 @@ import Testing
 
         // Traffic on web-2 and a flow from web-1 to db-1: series named by pod and workload.
         try web2.sendUDPToHost(port: 9, count: 5, payload: Array("aeolus".utf8))
-        _ = try? Subprocess.collect("/usr/sbin/ip", ["netns", "exec", web1.name, "timeout", "1", "bash", "-c",
+        _ = try? await Subprocess.collect("/usr/sbin/ip", ["netns", "exec", web1.name, "timeout", "1", "bash", "-c",
                                                     "exec 3<>/dev/tcp/\(db1.address)/8080"])
         let flowsNamed = await EndToEnd.eventually(30) {
             let page = await metrics()

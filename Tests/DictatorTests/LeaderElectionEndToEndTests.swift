@@ -30,7 +30,7 @@ import Testing
         let temp = try TemporaryDirectory(prefix: "aeolus-leader-e2e")
         defer { temp.remove() }
         let files = try EndToEnd.exampleFiles(["aeolus.yaml", "include/aeolus.h"] + EndToEnd.templatePaths("tcp-retransmits"))
-        let (daemon, _) = try EndToEnd.serve(files, in: temp)
+        let (daemon, _) = try await EndToEnd.serve(files, in: temp)
         defer { daemon.stop() }
         let api = try await FakeKubeAPIServer.start()
         try api.writeKubeconfig(to: temp.path("kubeconfig"), namespace: "e2e")

@@ -122,11 +122,4 @@ import Testing
             #expect(!incremental.changedNodes.isEmpty, "\(name)")
         }
     }
-
-    @Test func benchmarkAtScale() {
-        let numbers = PlannerBenchmark.run(nodes: 10_000, probes: 20)
-        print("planner benchmark:", numbers.sorted { $0.key < $1.key })
-        #expect(numbers["full_plan_seconds"]! < 5)
-        #expect(numbers["one_policy_replan_seconds"]! < 1)
-    }
 }

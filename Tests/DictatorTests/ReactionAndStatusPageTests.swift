@@ -46,7 +46,7 @@ import Testing
     @Test func eventsFireAReactionAndThePageShowsIt() async throws {
         let temp = try TemporaryDirectory(prefix: "aeolus-reaction-e2e")
         defer { temp.remove() }
-        let (daemon, bare) = try EndToEnd.serve(try Self.seedFiles(), in: temp)
+        let (daemon, bare) = try await EndToEnd.serve(try Self.seedFiles(), in: temp)
         defer { daemon.stop() }
         let dictator = try DictatorProcess(arguments: ["--repo", daemon.url("config.git"), "--poll", "30s", "--workdir", temp.path("workdir"),
                                                        "--status-interval", "200ms", "--token-file", temp.path("token")],
@@ -79,7 +79,7 @@ import Testing
         }
         #expect(assignment, "the follow-up probe is assigned:\n\(dictator.log)")
         let recorded = await EndToEnd.eventually(60) {
-            let files = (try? Git.run(["--git-dir", bare, "ls-tree", "-r", "--name-only", "aeolus/status"])) ?? ""
+            let files = (try? await Git.run(["--git-dir", bare, "ls-tree", "-r", "--name-only", "aeolus/status"])) ?? ""
             return files.contains("status/reactions/")
         }
         #expect(recorded, "a reaction file on the status branch")
@@ -87,13 +87,13 @@ import Testing
         // The page, rendered by a real browser.
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let browser = try #require(chromium, "headless Chromium (Debian's chromium, installed by make deps)")
-        let dom = try Subprocess.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(temp.path("chromium"))",
+        let dom = try await Subprocess.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(temp.path("chromium"))",
                                                "--dump-dom", dictator.url + "/"]).standardOutput
         #expect(dom.contains("<svg id=\"graph\""))
         #expect(dom.contains("retransmits-to-latency"))
         #expect(dom.contains("class=\"reaction\""))
         #expect(dom.contains("flow-latency"))
-        _ = try? Subprocess.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(temp.path("chromium"))",
+        _ = try? await Subprocess.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(temp.path("chromium"))",
                                           "--window-size=1200,900", "--screenshot=\(NSTemporaryDirectory())/aeolus-status-page.png", dictator.url + "/"])
     }
 
@@ -102,7 +102,7 @@ import Testing
     @Test func aRealPrometheusCanRemoteWriteToTheDictator() async throws {
         let temp = try TemporaryDirectory(prefix: "aeolus-rw-e2e")
         defer { temp.remove() }
-        let (daemon, _) = try EndToEnd.serve(try Self.seedFiles(), in: temp)
+        let (daemon, _) = try await EndToEnd.serve(try Self.seedFiles(), in: temp)
         defer { daemon.stop() }
         let dictator = try DictatorProcess(arguments: ["--repo", daemon.url("config.git"), "--poll", "30s", "--workdir", temp.path("workdir"),
                                                        "--token-file", temp.path("token")],

@@ -11,7 +11,7 @@ import Testing
         let temp = try TemporaryDirectory(prefix: "aeolus-status-writer")
         defer { temp.remove() }
         let bare = temp.path("config.git")
-        let mainTip = try Git.makeBareRepository(at: bare, files: ["README": "config\n"])
+        let mainTip = try await Git.makeBareRepository(at: bare, files: ["README": "config\n"])
         let remote = GitRemote(url: "file://" + bare, branch: "main", statusBranch: "aeolus/status")
         let repository = try await remote.openClone(at: temp.path("clone.git"))
         let state = DictatorState(branch: "main")
@@ -24,9 +24,9 @@ import Testing
                                          errors: ["t": TemplateErrors(template: "t", revision: "r1", condition: .stale, lastGoodRevision: "r0",
                                                                       errors: [Diagnostic(at: SourceLocation(file: "templates/t/probe.bpf.c", line: 7, column: 3), "boom")])]))
         let first = try #require(await writer.writeWithRetries())
-        #expect(try Git.run(["--git-dir", bare, "rev-parse", "aeolus/status"]) == first.hex)
-        #expect(try Git.run(["--git-dir", bare, "log", "-1", "--format=%s", "aeolus/status"]) == "status: reconciled r1 (commit r1)")
-        let errors = try Git.run(["--git-dir", bare, "show", "aeolus/status:status/errors/t.yaml"])
+        #expect(try await Git.run(["--git-dir", bare, "rev-parse", "aeolus/status"]) == first.hex)
+        #expect(try await Git.run(["--git-dir", bare, "log", "-1", "--format=%s", "aeolus/status"]) == "status: reconciled r1 (commit r1)")
+        let errors = try await Git.run(["--git-dir", bare, "show", "aeolus/status:status/errors/t.yaml"])
         #expect(errors.contains("line: 7") && errors.contains("condition: stale"))
 
         // Same content: no commit.
@@ -34,19 +34,19 @@ import Testing
 
         // Someone else commits to the status branch: the next write lands on top of it.
         let other = temp.path("other")
-        try Git.run(["clone", "--quiet", "--branch", "aeolus/status", bare, other])
-        try Git.commit(in: other, files: ["status/notes.md": "hand-written\n"], message: "someone else")
-        try Git.run(["-C", other, "push", "--quiet", "origin", "HEAD:refs/heads/aeolus/status"])
+        try await Git.run(["clone", "--quiet", "--branch", "aeolus/status", bare, other])
+        try await Git.commit(in: other, files: ["status/notes.md": "hand-written\n"], message: "someone else")
+        try await Git.run(["-C", other, "push", "--quiet", "origin", "HEAD:refs/heads/aeolus/status"])
         _ = await state.register(AgentRegistration(node: "n1", kernelVersion: "6.18", hooks: []))
         let second = try #require(await writer.writeWithRetries())
-        let parents = try Git.run(["--git-dir", bare, "log", "-1", "--format=%P", second.hex])
-        #expect(parents == (try Git.run(["--git-dir", bare, "rev-parse", "aeolus/status~1"])))
-        #expect(try Git.run(["--git-dir", bare, "log", "-1", "--format=%s", "aeolus/status~1"]) == "someone else")
-        #expect(try Git.run(["--git-dir", bare, "show", "aeolus/status:status/nodes/n1.yaml"]).contains("node: n1"))
+        let parents = try await Git.run(["--git-dir", bare, "log", "-1", "--format=%P", second.hex])
+        #expect(parents == (try await Git.run(["--git-dir", bare, "rev-parse", "aeolus/status~1"])))
+        #expect(try await Git.run(["--git-dir", bare, "log", "-1", "--format=%s", "aeolus/status~1"]) == "someone else")
+        #expect(try await Git.run(["--git-dir", bare, "show", "aeolus/status:status/nodes/n1.yaml"]).contains("node: n1"))
         // The files the writer does not own under status/ are removed (status is level-based).
-        #expect((try? Git.run(["--git-dir", bare, "show", "aeolus/status:status/notes.md"])) == nil)
+        #expect((try? await Git.run(["--git-dir", bare, "show", "aeolus/status:status/notes.md"])) == nil)
         // The watched branch is never written.
-        #expect(try Git.run(["--git-dir", bare, "rev-parse", "main"]) == mainTip)
+        #expect(try await Git.run(["--git-dir", bare, "rev-parse", "main"]) == mainTip)
     }
 
     /// A restarted dictator (fresh state, fresh clone) carries the last status commit's nodes
@@ -56,7 +56,7 @@ import Testing
         let temp = try TemporaryDirectory(prefix: "aeolus-status-restart")
         defer { temp.remove() }
         let bare = temp.path("config.git")
-        try Git.makeBareRepository(at: bare, files: ["README": "config\n"])
+        try await Git.makeBareRepository(at: bare, files: ["README": "config\n"])
         let remote = GitRemote(url: "file://" + bare, branch: "main", statusBranch: "aeolus/status")
         let outcome = Sample.outcome(revision: "r1", templates: [Sample.object("t")],
                                      policies: [Sample.policy("up", template: "t"), Sample.policy("broken", template: "t", parameters: ["port": "7"]),
@@ -77,7 +77,7 @@ import Testing
         let writer = try StatusWriter(remote: remote, repository: try await remote.openClone(at: temp.path("first.git")),
                                       state: first, logger: Logger(label: "test"))
         _ = try #require(await writer.writeWithRetries())
-        let before = try Git.run(["--git-dir", bare, "show", "aeolus/status:status/nodes/n1.yaml"])
+        let before = try await Git.run(["--git-dir", bare, "show", "aeolus/status:status/nodes/n1.yaml"])
         #expect(before.contains("state: live") && before.contains("state: failed") && before.contains("state: pending"))
 
         let second = DictatorState(branch: "main")
@@ -107,7 +107,7 @@ import Testing
         let temp = try TemporaryDirectory(prefix: "aeolus-status-race")
         defer { temp.remove() }
         let bare = temp.path("config.git")
-        try Git.makeBareRepository(at: bare, files: ["README": "config\n"])
+        try await Git.makeBareRepository(at: bare, files: ["README": "config\n"])
         let remote = GitRemote(url: "file://" + bare, branch: "main", statusBranch: "aeolus/status")
         let repository = try await remote.openClone(at: temp.path("clone.git"))
         let state = DictatorState(branch: "main")
@@ -116,14 +116,14 @@ import Testing
         // committing, so its commit sits on top. (A push lost between fetch and push is retried
         // from the fetch by `writeWithRetries`; that race is not forced here.)
         let other = temp.path("other")
-        try Git.run(["clone", "--quiet", bare, other])
-        try Git.run(["-C", other, "checkout", "--quiet", "-b", "aeolus/status"])
-        try Git.commit(in: other, files: ["status/x": "1\n"], message: "first writer")
-        try Git.run(["-C", other, "push", "--quiet", "origin", "aeolus/status"])
+        try await Git.run(["clone", "--quiet", bare, other])
+        try await Git.run(["-C", other, "checkout", "--quiet", "-b", "aeolus/status"])
+        try await Git.commit(in: other, files: ["status/x": "1\n"], message: "first writer")
+        try await Git.run(["-C", other, "push", "--quiet", "origin", "aeolus/status"])
         let commit = try #require(await StatusWriter(remote: remote, repository: repository, state: state,
                                                      logger: Logger(label: "test")).writeWithRetries())
-        #expect(try Git.run(["--git-dir", bare, "rev-parse", "aeolus/status"]) == commit.hex)
-        #expect(try Git.run(["--git-dir", bare, "log", "-1", "--format=%s", "aeolus/status~1"]) == "first writer")
+        #expect(try await Git.run(["--git-dir", bare, "rev-parse", "aeolus/status"]) == commit.hex)
+        #expect(try await Git.run(["--git-dir", bare, "log", "-1", "--format=%s", "aeolus/status~1"]) == "first writer")
     }
 
     @Test func refusesToWriteTheWatchedBranch() async throws {

@@ -16,10 +16,10 @@ struct RemoteTests {
         let bare: String
         let initial: String
         let daemon: GitDaemon
-        init() throws {
+        init() async throws {
             temp = try TemporaryDirectory(prefix: "gitkit-remote")
             bare = temp.path("served/upstream.git")
-            initial = try Git.makeBareRepository(at: bare, files: RemoteTests.files)
+            initial = try await Git.makeBareRepository(at: bare, files: RemoteTests.files)
             daemon = try GitDaemon(baseDirectory: temp.path("served"))
         }
         var gitURL: String { daemon.url("upstream.git") }
@@ -32,12 +32,12 @@ struct RemoteTests {
     }
 
     @Test(arguments: [false, true])
-    func cloneOverFileURL(bare: Bool) throws {
+    func cloneOverFileURL(bare: Bool) async throws {
         let temp = try TemporaryDirectory(prefix: "gitkit-fileclone")
         defer { temp.remove() }
         let upstream = temp.path("upstream.git")
-        let sha = try Git.makeBareRepository(at: upstream, files: Self.files)
-        let clone = try Repository.clone(url: temp.fileURL("upstream.git"), to: temp.path("clone"), bare: bare)
+        let sha = try await Git.makeBareRepository(at: upstream, files: Self.files)
+        let clone = try await Repository.clone(url: temp.fileURL("upstream.git"), to: temp.path("clone"), bare: bare)
         #expect(clone.isBare == bare)
         #expect(try clone.resolve("refs/remotes/origin/main").hex == sha)
         let snapshot = try clone.snapshot(at: "refs/remotes/origin/main")
@@ -49,16 +49,16 @@ struct RemoteTests {
     }
 
     @Test func cloneOverGitDaemonThenFetchSeesAnUpstreamCommit() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         defer { upstream.close() }
         let clone = try await Repository.clone(url: upstream.gitURL, to: upstream.path("dictator"), bare: true)
         #expect(try clone.resolve("refs/remotes/origin/main").hex == upstream.initial)
 
         // Someone pushes a commit upstream with the git command line.
         let work = upstream.path("human")
-        try Git.run(["clone", "--quiet", upstream.bare, work])
-        let newer = try Git.commit(in: work, files: ["policies/new.yaml": "kind: ProbePolicy\n"], message: "add policy")
-        try Git.run(["-C", work, "push", "--quiet", "origin", "main"])
+        try await Git.run(["clone", "--quiet", upstream.bare, work])
+        let newer = try await Git.commit(in: work, files: ["policies/new.yaml": "kind: ProbePolicy\n"], message: "add policy")
+        try await Git.run(["-C", work, "push", "--quiet", "origin", "main"])
 
         try await clone.fetch()
         #expect(try clone.resolve("refs/remotes/origin/main").hex == newer)
@@ -68,39 +68,39 @@ struct RemoteTests {
     /// With more than 20 commits of history libgit2 negotiates in several rounds (20 haves a
     /// round); the fetch still lands the new tip (through the TCP stream GitKit registers).
     @Test func fetchAfterALongHistoryNegotiatesInRounds() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         defer { upstream.close() }
         let work = upstream.path("human")
-        try Git.run(["clone", "--quiet", upstream.bare, work])
+        try await Git.run(["clone", "--quiet", upstream.bare, work])
         for index in 0..<30 {
-            _ = try Git.commit(in: work, files: ["history/\(index).txt": "\(index)\n"], message: "history \(index)")
+            _ = try await Git.commit(in: work, files: ["history/\(index).txt": "\(index)\n"], message: "history \(index)")
         }
-        try Git.run(["-C", work, "push", "--quiet", "origin", "main"])
+        try await Git.run(["-C", work, "push", "--quiet", "origin", "main"])
         let clone = try await Repository.clone(url: upstream.gitURL, to: upstream.path("dictator"), bare: true)
-        let newer = try Git.commit(in: work, files: ["policies/new.yaml": "kind: ProbePolicy\n"], message: "add policy")
-        try Git.run(["-C", work, "push", "--quiet", "origin", "main"])
+        let newer = try await Git.commit(in: work, files: ["policies/new.yaml": "kind: ProbePolicy\n"], message: "add policy")
+        try await Git.run(["-C", work, "push", "--quiet", "origin", "main"])
         try await clone.fetch()
         #expect(try clone.resolve("refs/remotes/origin/main").hex == newer)
     }
 
-    @Test func fetchWithExplicitRefspec() throws {
-        let upstream = try Upstream()
+    @Test func fetchWithExplicitRefspec() async throws {
+        let upstream = try await Upstream()
         defer { upstream.close() }
         let repository = try Repository.create(at: upstream.path("plain"), bare: true)
         try repository.addRemote("origin", url: upstream.gitURL)
-        try repository.fetch(refspecs: ["+refs/heads/main:refs/remotes/origin/main"])
+        try await repository.fetch(refspecs: ["+refs/heads/main:refs/remotes/origin/main"])
         #expect(try repository.resolve("origin/main").hex == upstream.initial)
     }
 
     @Test func pushANewBranchOverGitDaemon() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         defer { upstream.close() }
         let clone = try await Repository.clone(url: upstream.gitURL, to: upstream.path("dictator"), bare: true)
         let id = try #require(try clone.commit(onto: "status", changes: ["status/summary.yaml": .write("probes: 0\n")],
                                                message: "status: initial", author: Self.author))
         try await clone.push(branch: "status")
-        #expect(try Git.run(["-C", upstream.bare, "log", "--format=%H %s", "status"]) == "\(id.hex) status: initial")
-        #expect(try Git.run(["-C", upstream.bare, "show", "status:status/summary.yaml"]) == "probes: 0")
+        #expect(try await Git.run(["-C", upstream.bare, "log", "--format=%H %s", "status"]) == "\(id.hex) status: initial")
+        #expect(try await Git.run(["-C", upstream.bare, "show", "status:status/summary.yaml"]) == "probes: 0")
         // libgit2 updated the remote-tracking reference too.
         #expect(try clone.resolve("refs/remotes/origin/status") == id)
         // Pushing again with nothing new is fine.
@@ -108,7 +108,7 @@ struct RemoteTests {
     }
 
     @Test func nonFastForwardPushIsDetectedAndRecoveredByRebuildingOnTop() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         defer { upstream.close() }
         let first = try await Repository.clone(url: upstream.gitURL, to: upstream.path("first"), bare: true)
         let second = try await Repository.clone(url: upstream.gitURL, to: upstream.path("second"), bare: true)
@@ -127,28 +127,28 @@ struct RemoteTests {
             #expect(error.kind == .nonFastForward, "\(error)")
             #expect(error.call == "git_remote_push")
         }
-        #expect(try Git.run(["-C", upstream.bare, "rev-parse", "main"]) == winner.hex)
+        #expect(try await Git.run(["-C", upstream.bare, "rev-parse", "main"]) == winner.hex)
 
         // The status writer's recovery: fetch, re-apply the change on top of the remote branch, push.
         try await second.fetch()
         let rebuilt = try #require(try second.commit(onto: "main", parent: second.resolve("refs/remotes/origin/main"),
                                                      changes: change, message: "second writer", author: Self.author))
         try await second.push(branch: "main")
-        #expect(try Git.run(["-C", upstream.bare, "log", "--format=%H", "main"]).split(separator: "\n").map(String.init)
+        #expect(try await Git.run(["-C", upstream.bare, "log", "--format=%H", "main"]).split(separator: "\n").map(String.init)
                 == [rebuilt.hex, winner.hex, upstream.initial])
-        #expect(try Git.run(["-C", upstream.bare, "ls-tree", "-r", "--name-only", "main", "status"]) == "status/a.yaml\nstatus/b.yaml")
+        #expect(try await Git.run(["-C", upstream.bare, "ls-tree", "-r", "--name-only", "main", "status"]) == "status/a.yaml\nstatus/b.yaml")
     }
 
-    @Test func pushRefusedByARemoteHookIsPushRejected() throws {
-        let upstream = try Upstream()
+    @Test func pushRefusedByARemoteHookIsPushRejected() async throws {
+        let upstream = try await Upstream()
         defer { upstream.close() }
         let hook = upstream.bare + "/hooks/pre-receive"
         try "#!/bin/sh\necho 'status branch is read-only' >&2\nexit 1\n".write(toFile: hook, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
-        let clone = try Repository.clone(url: upstream.gitURL, to: upstream.path("clone"), bare: true)
+        let clone = try await Repository.clone(url: upstream.gitURL, to: upstream.path("clone"), bare: true)
         _ = try clone.commit(onto: "main", changes: ["a": .write("a")], message: "a", author: Self.author)
         do {
-            try clone.push(branch: "main")
+            try await clone.push(branch: "main")
             Issue.record("the hook should have refused the push")
         } catch let error as GitError {
             #expect(error.kind == .pushRejected, "\(error)")
@@ -156,19 +156,19 @@ struct RemoteTests {
             #expect(error.message.contains("refs/heads/main"))
             #expect(error.message.contains("hook declined"))
         }
-        #expect(try Git.run(["-C", upstream.bare, "rev-parse", "main"]) == upstream.initial)
+        #expect(try await Git.run(["-C", upstream.bare, "rev-parse", "main"]) == upstream.initial)
     }
 
-    @Test func forcePushOverwritesTheRemoteBranch() throws {
-        let upstream = try Upstream()
+    @Test func forcePushOverwritesTheRemoteBranch() async throws {
+        let upstream = try await Upstream()
         defer { upstream.close() }
-        let first = try Repository.clone(url: upstream.gitURL, to: upstream.path("first"), bare: true)
-        let second = try Repository.clone(url: upstream.gitURL, to: upstream.path("second"), bare: true)
+        let first = try await Repository.clone(url: upstream.gitURL, to: upstream.path("first"), bare: true)
+        let second = try await Repository.clone(url: upstream.gitURL, to: upstream.path("second"), bare: true)
         _ = try first.commit(onto: "main", changes: ["a": .write("a")], message: "a", author: Self.author)
-        try first.push(branch: "main")
+        try await first.push(branch: "main")
         let forced = try #require(try second.commit(onto: "main", changes: ["b": .write("b")], message: "b", author: Self.author))
-        try second.push(branch: "main", force: true)
-        #expect(try Git.run(["-C", upstream.bare, "rev-parse", "main"]) == forced.hex)
+        try await second.push(branch: "main", force: true)
+        #expect(try await Git.run(["-C", upstream.bare, "rev-parse", "main"]) == forced.hex)
     }
 
     @Test(arguments: [

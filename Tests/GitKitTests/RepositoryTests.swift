@@ -10,12 +10,12 @@ struct RepositoryTests {
                                   time: Date(timeIntervalSince1970: 1_717_000_000))
 
     /// A working-tree repository with two commits; returns (dir, work path, first sha, second sha).
-    static func twoCommitRepository() throws -> (TemporaryDirectory, String, String, String) {
+    static func twoCommitRepository() async throws -> (TemporaryDirectory, String, String, String) {
         let temp = try TemporaryDirectory(prefix: "gitkit-repo")
         let work = temp.path("work")
-        try Git.initRepository(at: work)
-        let first = try Git.commit(in: work, files: ["aeolus.yaml": "statusBranch: status\n"], message: "first")
-        let second = try Git.commit(in: work, files: [
+        try await Git.initRepository(at: work)
+        let first = try await Git.commit(in: work, files: ["aeolus.yaml": "statusBranch: status\n"], message: "first")
+        let second = try await Git.commit(in: work, files: [
             "templates/tcp/template.yaml": "name: tcp\n",
             "templates/tcp/probe.bpf.c": "int x;\n",
             "policies/baseline.yaml": "kind: ProbePolicy\n",
@@ -23,8 +23,8 @@ struct RepositoryTests {
         return (temp, work, first, second)
     }
 
-    @Test func resolvesBranchesReferencesShasAndExpressions() throws {
-        let (temp, work, first, second) = try Self.twoCommitRepository()
+    @Test func resolvesBranchesReferencesShasAndExpressions() async throws {
+        let (temp, work, first, second) = try await Self.twoCommitRepository()
         defer { temp.remove() }
         let repository = try Repository.open(at: work)
         let expected: [(String, String)] = [
@@ -39,8 +39,8 @@ struct RepositoryTests {
         #expect(repository.isBare == false)
     }
 
-    @Test func unknownRevisionIsNotFoundAndNamesTheCall() throws {
-        let (temp, work, _, _) = try Self.twoCommitRepository()
+    @Test func unknownRevisionIsNotFoundAndNamesTheCall() async throws {
+        let (temp, work, _, _) = try await Self.twoCommitRepository()
         defer { temp.remove() }
         let repository = try Repository.open(at: work)
         do {
@@ -65,8 +65,8 @@ struct RepositoryTests {
         }
     }
 
-    @Test func snapshotReadsFilesNestedDirectoriesAndCommitData() throws {
-        let (temp, work, first, second) = try Self.twoCommitRepository()
+    @Test func snapshotReadsFilesNestedDirectoriesAndCommitData() async throws {
+        let (temp, work, first, second) = try await Self.twoCommitRepository()
         defer { temp.remove() }
         let repository = try Repository.open(at: work)
         let snapshot = try repository.snapshot(at: "main")
@@ -86,7 +86,7 @@ struct RepositoryTests {
         #expect(Array(older.files.keys) == ["aeolus.yaml"])
     }
 
-    @Test func commitCreatesABranchInABareRepositoryAndSkipsUnchangedTrees() throws {
+    @Test func commitCreatesABranchInABareRepositoryAndSkipsUnchangedTrees() async throws {
         let temp = try TemporaryDirectory(prefix: "gitkit-commit")
         defer { temp.remove() }
         let bare = temp.path("status.git")
@@ -97,11 +97,11 @@ struct RepositoryTests {
             "status/reactions/r1.yaml": .write("phase: Applied\n"),
             "status/summary.yaml": .write("probes: 1\n"),
         ], message: "status: r1 applied", author: Self.author))
-        #expect(try Git.run(["-C", bare, "rev-parse", "refs/heads/status"]) == first.hex)
-        #expect(try Git.run(["-C", bare, "show", "status:status/reactions/r1.yaml"]) == "phase: Applied")
-        #expect(try Git.run(["-C", bare, "log", "--format=%an <%ae> %at %s", "status"])
+        #expect(try await Git.run(["-C", bare, "rev-parse", "refs/heads/status"]) == first.hex)
+        #expect(try await Git.run(["-C", bare, "show", "status:status/reactions/r1.yaml"]) == "phase: Applied")
+        #expect(try await Git.run(["-C", bare, "log", "--format=%an <%ae> %at %s", "status"])
                 == "Aeolus Dictator <dictator@aeolus.invalid> 1717000000 status: r1 applied")
-        #expect(try Git.run(["-C", bare, "rev-list", "--count", "status"]) == "1")
+        #expect(try await Git.run(["-C", bare, "rev-list", "--count", "status"]) == "1")
 
         // Same content again: no commit, branch untouched.
         let unchanged = try repository.commit(onto: "status", changes: ["status/summary.yaml": .write("probes: 1\n")],
@@ -116,41 +116,41 @@ struct RepositoryTests {
             "status/reactions": .delete,
             "status/reactions/r2.yaml": .write("phase: Pending\n"),
         ], message: "status: r2", author: Self.author))
-        #expect(try Git.run(["-C", bare, "rev-parse", "status^"]) == first.hex)
-        #expect(try Git.run(["-C", bare, "ls-tree", "-r", "--name-only", "status"])
+        #expect(try await Git.run(["-C", bare, "rev-parse", "status^"]) == first.hex)
+        #expect(try await Git.run(["-C", bare, "ls-tree", "-r", "--name-only", "status"])
                 == "status/reactions/r2.yaml\nstatus/summary.yaml")
         #expect(try repository.snapshot(at: second).text(at: "status/summary.yaml") == "probes: 2\n")
-        #expect(try Git.run(["-C", bare, "fsck", "--strict"]).isEmpty)
+        #expect(try await Git.run(["-C", bare, "fsck", "--strict"]).isEmpty)
     }
 
-    @Test func commitOntoAnExistingBranchKeepsOtherFilesAndModes() throws {
-        let (temp, work, _, second) = try Self.twoCommitRepository()
+    @Test func commitOntoAnExistingBranchKeepsOtherFilesAndModes() async throws {
+        let (temp, work, _, second) = try await Self.twoCommitRepository()
         defer { temp.remove() }
-        try Git.run(["-C", work, "update-index", "--chmod=+x", "templates/tcp/probe.bpf.c"])
-        try Git.run(["-C", work, "commit", "--quiet", "-m", "executable"])
-        let tip = try Git.run(["-C", work, "rev-parse", "HEAD"])
+        try await Git.run(["-C", work, "update-index", "--chmod=+x", "templates/tcp/probe.bpf.c"])
+        try await Git.run(["-C", work, "commit", "--quiet", "-m", "executable"])
+        let tip = try await Git.run(["-C", work, "rev-parse", "HEAD"])
         let repository = try Repository.open(at: work)
 
         let id = try #require(try repository.commit(onto: "main", changes: [
             "templates/tcp/probe.bpf.c": .write("int y;\n"),
             "policies/baseline.yaml": .delete,
         ], message: "edit", author: Self.author))
-        #expect(try Git.run(["-C", work, "rev-parse", "main^"]) == tip)
-        #expect(try Git.run(["-C", work, "ls-tree", "-r", "main"]).contains("100755 blob"))
+        #expect(try await Git.run(["-C", work, "rev-parse", "main^"]) == tip)
+        #expect(try await Git.run(["-C", work, "ls-tree", "-r", "main"]).contains("100755 blob"))
         #expect(try repository.snapshot(at: id).files.keys.sorted()
                 == ["aeolus.yaml", "templates/tcp/probe.bpf.c", "templates/tcp/template.yaml"])
         _ = second
     }
 
-    @Test func commitWithAnExplicitParentMovesTheBranch() throws {
-        let (temp, work, first, _) = try Self.twoCommitRepository()
+    @Test func commitWithAnExplicitParentMovesTheBranch() async throws {
+        let (temp, work, first, _) = try await Self.twoCommitRepository()
         defer { temp.remove() }
         let repository = try Repository.open(at: work)
         let parent = try #require(ObjectID(hex: first))
         let id = try #require(try repository.commit(onto: "main", parent: parent, changes: ["x.yaml": .write("x: 1\n")],
                                                     message: "on first", author: Self.author))
         #expect(try repository.branchTip("main") == id)
-        #expect(try Git.run(["-C", work, "rev-parse", "main^"]) == first)
+        #expect(try await Git.run(["-C", work, "rev-parse", "main^"]) == first)
     }
 
     @Test(arguments: ["", "/abs.yaml", "a//b", "a/../b", "./a", ".git/config", "dir/"])

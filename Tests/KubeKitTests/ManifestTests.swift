@@ -7,7 +7,7 @@ import Testing
 @Suite struct ManifestTests {
     @Test func manifestsRenderAndTheAgentReadsItsNodesPods() async throws {
         let manifests = AeolusBinary.repositoryRoot() + "/manifests"
-        let kubectl = try FakeKubeAPIServerFidelityTests.kubectlPath()
+        let kubectl = try await FakeKubeAPIServerFidelityTests.kubectlPath()
         let output = try await offThePool { try Subprocess.collect(kubectl, ["kustomize", manifests]) }
         #expect(output.status == 0, "kubectl kustomize manifests: \(output.standardError)")
         let rendered = output.standardOutput

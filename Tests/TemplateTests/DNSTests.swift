@@ -3,11 +3,11 @@ import Testing
 
 /// dns: DNS messages on pod interfaces, queries by type and responses by response code.
 struct DNSTests {
-    @Test func countsQueriesByTypeAndResponsesByRcode() throws {
+    @Test func countsQueriesByTypeAndResponsesByRcode() async throws {
         try KernelTest.requireRoot()
         let pod = try NetworkNamespace()
         defer { pod.close() }
-        let probe = try TemplateProbe("dns", parameters: ["port": "53"], pod: pod)
+        let probe = try await TemplateProbe("dns", parameters: ["port": "53"], pod: pod)
         defer { probe.close() }
 
         // Queries from the host to the pod's port 53 (ingress), a response from the pod's port 53 (egress).

@@ -1,4 +1,5 @@
 import AeolusModel
+import AeolusTesting
 import Compiler
 import Foundation
 
@@ -9,15 +10,17 @@ enum ExampleRepository {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("config-repo-example").path
 
-    /// The build of the whole repository (or why it could not be made), made on first use.
-    private static let build: Result<RepositoryBuild, any Error> = Result {
+    /// The build of the whole repository (or why it could not be made), started on first use
+    /// and shared by every test; clang runs on a thread of its own.
+    private static let build = Task {
         let compiler = BPFCompiler(clang: try Compiler.Clang.locate(), cache: try ObjectCache())
-        return RepositoryCompiler(compiler: compiler).build(snapshot: try ConfigRepository.snapshot(directory: directory))
+        let snapshot = try await offThePool { try ConfigRepository.snapshot(directory: directory) }
+        return await RepositoryCompiler(compiler: compiler).build(snapshot: snapshot)
     }
 
     /// The compiled template `name`; throws with the build's diagnostics when it did not compile.
-    static func template(_ name: String) throws -> CompiledTemplate {
-        let build = try build.get()
+    static func template(_ name: String) async throws -> CompiledTemplate {
+        let build = try await build.value
         guard let compiled = build.templates[name] else {
             throw TemplateTestError("template \(name) did not build: \(build.diagnostics)")
         }

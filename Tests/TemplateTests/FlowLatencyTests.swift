@@ -4,12 +4,12 @@ import Testing
 
 /// flow-latency: RTT histogram, congestion window and smoothed RTT of one bound TCP flow.
 struct FlowLatencyTests {
-    @Test func measuresTheBoundFlowOnly() throws {
+    @Test func measuresTheBoundFlowOnly() async throws {
         try KernelTest.requireRoot()
         let setup = try TCPFlowFixture()
         defer { setup.close() }
         let (pod, server, client, flow) = (setup.pod, setup.server, setup.client, setup.flow)
-        let probe = try TemplateProbe("flow-latency", parameters: flow.parameters)
+        let probe = try await TemplateProbe("flow-latency", parameters: flow.parameters)
         defer { probe.close() }
 
         // Another flow to the same server: ignored.

@@ -6,12 +6,12 @@ struct FlowTCPFlagsTests {
     /// The `flag` label values (template.yaml).
     enum Flag: UInt8 { case syn, fin, rst, zeroWindow, data }
 
-    @Test func countsTheBoundFlowOnlyInBothDirections() throws {
+    @Test func countsTheBoundFlowOnlyInBothDirections() async throws {
         try KernelTest.requireRoot()
         let setup = try TCPFlowFixture()
         defer { setup.close() }
         let (pod, server, client, flow) = (setup.pod, setup.server, setup.client, setup.flow)
-        let probe = try TemplateProbe("flow-tcp-flags", parameters: flow.parameters, pod: pod)
+        let probe = try await TemplateProbe("flow-tcp-flags", parameters: flow.parameters, pod: pod)
         defer { probe.close() }
 
         // Another flow to the same server from another port: not counted.

@@ -5,13 +5,13 @@ import Testing
 
 /// packet-drops: packets the kernel dropped, by drop reason (tp_btf/kfree_skb), node-wide.
 struct PacketDropsTests {
-    @Test func countsUDPToAClosedPortAsNoSocket() throws {
+    @Test func countsUDPToAClosedPortAsNoSocket() async throws {
         try KernelTest.requireRoot()
         let noSocket = try DropReasons.value(of: "SKB_DROP_REASON_NO_SOCKET")
         let notSpecified = try DropReasons.value(of: "SKB_DROP_REASON_NOT_SPECIFIED")
         let pod = try NetworkNamespace()
         defer { pod.close() }
-        let probe = try TemplateProbe("packet-drops")
+        let probe = try await TemplateProbe("packet-drops")
         defer { probe.close() }
 
         let count = 10

@@ -3,11 +3,11 @@ import Testing
 
 /// packet-sizes: exp2 histogram of the sizes of packets a pod sends (XDP on the host side).
 struct PacketSizesTests {
-    @Test func bucketsWhatThePodSendsBySize() throws {
+    @Test func bucketsWhatThePodSendsBySize() async throws {
         try KernelTest.requireRoot()
         let pod = try NetworkNamespace()
         defer { pod.close() }
-        let probe = try TemplateProbe("packet-sizes", pod: pod)
+        let probe = try await TemplateProbe("packet-sizes", pod: pod)
         defer { probe.close() }
         let ifindex = try #require(probe.ifindexes["sizes"])
 

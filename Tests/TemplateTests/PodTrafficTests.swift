@@ -3,11 +3,11 @@ import Testing
 
 /// pod-traffic: packets and bytes per pod interface, direction, IP protocol and EtherType.
 struct PodTrafficTests {
-    @Test func countsUDPIntoThePodAndTheICMPAnswersOut() throws {
+    @Test func countsUDPIntoThePodAndTheICMPAnswersOut() async throws {
         try KernelTest.requireRoot()
         let pod = try NetworkNamespace()
         defer { pod.close() }
-        let probe = try TemplateProbe("pod-traffic", pod: pod)
+        let probe = try await TemplateProbe("pod-traffic", pod: pod)
         defer { probe.close() }
 
         let count = 20, payload = [UInt8](repeating: 0x61, count: 100)

@@ -4,12 +4,12 @@ import Testing
 
 /// tcp-retransmits: retransmitted segments per IPv4 flow, node-wide.
 struct TCPRetransmitsTests {
-    @Test func countsRetransmitsOfALossyFlow() throws {
+    @Test func countsRetransmitsOfALossyFlow() async throws {
         try KernelTest.requireRoot()
         let setup = try TCPFlowFixture()
         defer { setup.close() }
         let (pod, server, client, flow) = (setup.pod, setup.server, setup.client, setup.flow)
-        let probe = try TemplateProbe("tcp-retransmits", parameters: ["dport": "\(server.port)"])
+        let probe = try await TemplateProbe("tcp-retransmits", parameters: ["dport": "\(server.port)"])
         defer { probe.close() }
 
         try client.connect(to: pod.address, port: server.port)

@@ -8,13 +8,13 @@ struct TCPStatesTests {
         case established = 1, synSent, synReceived, finWait1, finWait2, timeWait, close, closeWait, lastAck, listen
     }
 
-    @Test func countsTransitionsAndConnectLatencyOfConnections() throws {
+    @Test func countsTransitionsAndConnectLatencyOfConnections() async throws {
         try KernelTest.requireRoot()
         let pod = try NetworkNamespace()
         defer { pod.close() }
         let server = try pod.startTCPServer()
         defer { server.close() }
-        let probe = try TemplateProbe("tcp-states")
+        let probe = try await TemplateProbe("tcp-states")
         defer { probe.close() }
 
         let connections = 3

@@ -25,10 +25,10 @@ final class TemplateProbe {
 
     /// Loads template `name` with `parameters` (texts, as a policy gives them) and attaches it,
     /// packet programs to `pod`'s veth pair.
-    init(_ name: String, parameters: [String: String] = [:], pod: NetworkNamespace? = nil) throws {
-        compiled = try ExampleRepository.template(name)
+    init(_ name: String, parameters: [String: String] = [:], pod: NetworkNamespace? = nil) async throws {
+        compiled = try await ExampleRepository.template(name)
         let settings = try compiled.template.loadSettings(parameters: parameters).get()
-        let object = try LoadedObject.load(compiled.object.spec, rodata: settings.rodata, maxEntries: settings.maxEntries)
+        let object = try await LoadedObject.load(compiled.object.spec, rodata: settings.rodata, maxEntries: settings.maxEntries)
         do {
             programIDs = try object.programNames.map { try object.program(named: $0).info().id }
         } catch {
