@@ -74,6 +74,7 @@ let package = Package(
         // Start-up and shutdown shared by the daemons: listen before anything else, the stop deadline.
         .target(name: "ServiceKit", dependencies: [
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 

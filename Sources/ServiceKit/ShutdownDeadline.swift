@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// The bound on stopping: once SIGTERM or SIGINT arrives, a component that has not exited
 /// within `limit` (a blocking call that ignores cancellation, a signal during start-up before its

@@ -72,7 +72,7 @@ import Testing
     @Test(.enabled(if: getuid() == 0, "the agent needs root and bpffs"))
     func agentStopsOnSIGTERMWhileTheDictatorCannotBeReached() async throws {
         let temp = try TemporaryDirectory(prefix: "aeolus-lifecycle")
-        let closed = try GitDaemon.freeLoopbackPort()
+        let closed = try TakenPort().port  // closed again at once: nothing listens there
         let agent = try AeolusProcess(arguments: ["agent", "--node", "lifecycle-retry", "--dictator", "http://127.0.0.1:\(closed)",
                                                   "--state-dir", temp.path("state"),
                                                   "--listen", "127.0.0.1:0"],
@@ -138,7 +138,7 @@ import Testing
 
     @Test func collectorLogsAnExporterFailureOnceAndStopsOnSIGTERMReportingWhatItDropped() async throws {
         let temp = try TemporaryDirectory(prefix: "aeolus-lifecycle")
-        let closed = try GitDaemon.freeLoopbackPort()
+        let closed = try TakenPort().port  // closed again at once: nothing listens there
         let config = temp.path("collector.yaml")
         let exporter = """
               prometheusremotewrite:
