@@ -71,9 +71,16 @@ let package = Package(
             "AeolusModel", "BPFKit", "ProcessKit", "SandboxKit", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // Start-up and shutdown shared by the daemons: listen before anything else, the stop deadline.
+        .target(name: "ServiceKit", dependencies: [
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // The dictator (AHD): git source, desired state, planner, agent API, status writer, reactions.
         .target(name: "Dictator", dependencies: [
-            "AeolusModel", "GitKit", "Compiler", "RemoteWrite", "CurlKit", "KubeKit", "ReactionEngine",
+            "AeolusModel", "GitKit", "Compiler", "RemoteWrite", "CurlKit", "KubeKit", "ReactionEngine", "ServiceKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -86,7 +93,7 @@ let package = Package(
 
         // The node agent (AHA): pod inventory, planner, applier, adoption, state reporting.
         .target(name: "Agent", dependencies: [
-            "BPFKit", "AeolusModel", "CurlKit", "KubeKit", "NetKit",
+            "BPFKit", "AeolusModel", "CurlKit", "KubeKit", "NetKit", "ServiceKit",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -96,7 +103,7 @@ let package = Package(
 
         // The collector (AHC): receivers (eBPF maps) -> processors -> exporters (remote write, /metrics).
         .target(name: "Collector", dependencies: [
-            "AeolusModel", "BPFKit", "CurlKit", "RemoteWrite",
+            "AeolusModel", "BPFKit", "CurlKit", "RemoteWrite", "ServiceKit",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -111,7 +118,7 @@ let package = Package(
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
             "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Agent", "Collector", "Dictator", "Demo", "KubeKit",
-            "ProcessKit",
+            "ProcessKit", "ServiceKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

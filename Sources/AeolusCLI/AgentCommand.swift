@@ -82,10 +82,11 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         log.bootstrap()
-        var options = options
-        if let tokenFile {
-            options.token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let logger = Logger(label: "aeolus.agent")
+        try await Daemon.run("agent", logger: logger) {
+            var options = options
+            options.token = try tokenFile.map { try Daemon.secret($0, purpose: "--token-file") }
+            try await AgentService.run(options, logger: logger)
         }
-        try await AgentService.run(options)
     }
 }

@@ -19,11 +19,14 @@ struct CollectorCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        do {
-            try await Collector.run(configPath: config, logger: Logger(label: "aeolus.collector"))
-        } catch let error as ConfigErrors {
-            FileHandleStandardError.write("\(error)\n")
-            throw ExitCode(2)
+        let logger = Logger(label: "aeolus.collector")
+        try await Daemon.run("collector", logger: logger) {
+            do {
+                try await Collector.run(configPath: config, logger: logger)
+            } catch let error as ConfigErrors {
+                FileHandleStandardError.write("\(error)\n")
+                throw ExitCode(2)
+            }
         }
     }
 }

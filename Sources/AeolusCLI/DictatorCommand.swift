@@ -125,27 +125,26 @@ struct DictatorCommand: AsyncParsableCommand {
     func run() async throws {
         log.bootstrap()
         let logger = Logger(label: "aeolus.dictator")
-        // One socket per watching agent: 10,000 agents need more than the usual 1,024.
-        let files = OpenFileLimit.raiseToHardLimit()
-        logger.info("open file limit", metadata: ["RLIMIT_NOFILE": "\(files)"])
-        let (host, port) = try listenAddress()
-        var configuration = DictatorConfiguration(
-            remote: GitRemote(url: repo, branch: branch, statusBranch: statusBranch, credentials: try credentials()),
-            workdir: workdir)
-        configuration.host = host
-        configuration.port = port
-        configuration.pollInterval = try Self.duration(poll, flag: "--poll")
-        configuration.statusInterval = try Self.duration(statusInterval, flag: "--status-interval")
-        configuration.lostAfter = try Self.duration(lostAfter, flag: "--lost-after")
-        configuration.heartbeat = try Self.duration(heartbeat, flag: "--heartbeat")
-        configuration.bounds.maxEventSeries = maxEventSeries
-        configuration.bounds.eventSeriesIdle = try Self.duration(eventSeriesIdle, flag: "--event-series-idle")
-        let forget = try Self.duration(forgetNodesAfter, flag: "--forget-nodes-after")
-        configuration.bounds.forgetNodesAfter = forget == .zero ? nil : forget
-        configuration.token = try tokenFile.map(Self.secret)
-        configuration.webhookSecret = try webhookSecretFile.map(Self.secret)
-        let dictator: Dictator
-        do {
+        try await Daemon.run("dictator", logger: logger) {
+            // One socket per watching agent: 10,000 agents need more than the usual 1,024.
+            let files = OpenFileLimit.raiseToHardLimit()
+            logger.info("open file limit", metadata: ["RLIMIT_NOFILE": "\(files)"])
+            let (host, port) = try listenAddress()
+            var configuration = DictatorConfiguration(
+                remote: GitRemote(url: repo, branch: branch, statusBranch: statusBranch, credentials: try credentials()),
+                workdir: workdir)
+            configuration.host = host
+            configuration.port = port
+            configuration.pollInterval = try Self.duration(poll, flag: "--poll")
+            configuration.statusInterval = try Self.duration(statusInterval, flag: "--status-interval")
+            configuration.lostAfter = try Self.duration(lostAfter, flag: "--lost-after")
+            configuration.heartbeat = try Self.duration(heartbeat, flag: "--heartbeat")
+            configuration.bounds.maxEventSeries = maxEventSeries
+            configuration.bounds.eventSeriesIdle = try Self.duration(eventSeriesIdle, flag: "--event-series-idle")
+            let forget = try Self.duration(forgetNodesAfter, flag: "--forget-nodes-after")
+            configuration.bounds.forgetNodesAfter = forget == .zero ? nil : forget
+            configuration.token = try tokenFile.map { try Daemon.secret($0, purpose: "--token-file") }
+            configuration.webhookSecret = try webhookSecretFile.map { try Daemon.secret($0, purpose: "--webhook-secret-file") }
             let (confinement, message) = try compiler.confinement()
             if confinement == .unconfined { logger.warning("\(message)") } else { logger.info("\(message)") }
             configuration.compilerConfinement = confinement
@@ -160,18 +159,10 @@ struct DictatorCommand: AsyncParsableCommand {
                         namespace: namespace, name: leaderElectionID, identity: LeaderElectionConfiguration.defaultIdentity())
                 }
             }
-            dictator = try await Dictator(configuration: configuration, logger: logger)
-        } catch {
-            FileHandleStandardError.write("aeolus dictator: \(error)\n")
-            throw ExitCode(1)
-        }
-        do {
+            let dictator = try await Dictator(configuration: configuration, logger: logger)
             try await dictator.run { port in
                 logger.notice("listening", metadata: ["address": "\(host):\(port)", "repo": "\(repo)", "branch": "\(branch)"])
             }
-        } catch let error as LeadershipLost {
-            FileHandleStandardError.write("aeolus dictator: \(error)\n")
-            throw ExitCode(1)
         }
     }
 
@@ -185,21 +176,16 @@ struct DictatorCommand: AsyncParsableCommand {
     }
 
     func credentials() throws -> Credentials {
-        if let gitTokenFile { return .token(try Self.secret(gitTokenFile), username: gitUsername) }
-        if let gitPasswordFile, let gitUsername { return .userPassword(username: gitUsername, password: try Self.secret(gitPasswordFile)) }
+        if let gitTokenFile { return .token(try Daemon.secret(gitTokenFile, purpose: "--git-token-file"), username: gitUsername) }
+        if let gitPasswordFile, let gitUsername {
+            return .userPassword(username: gitUsername, password: try Daemon.secret(gitPasswordFile, purpose: "--git-password-file"))
+        }
         if let sshKey, let knownHosts {
-            return .sshKey(privateKey: sshKey, publicKey: nil, passphrase: try sshPassphraseFile.map(Self.secret), knownHosts: knownHosts)
+            return .sshKey(privateKey: sshKey, publicKey: nil,
+                           passphrase: try sshPassphraseFile.map { try Daemon.secret($0, purpose: "--ssh-passphrase-file") },
+                           knownHosts: knownHosts)
         }
         return .none
-    }
-
-    /// A file's contents without surrounding whitespace.
-    static func secret(_ path: String) throws -> String {
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        } catch {
-            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
-        }
     }
 
     static func duration(_ text: String, flag: String) throws -> Duration {

@@ -22,7 +22,7 @@ struct StatusCommand: AsyncParsableCommand {
     var tokenFile: String?
 
     func run() async throws {
-        let token = try tokenFile.map(DictatorCommand.secret)
+        let token = try tokenFile.map { try Daemon.secret($0, purpose: "--token-file") }
         let base = dictator.hasSuffix("/") ? String(dictator.dropLast()) : dictator
         let request = HTTPRequest(url: base + "/api/v1/status", headers: ["Accept": "application/json"],
                                   timeout: .seconds(10), connectTimeout: .seconds(5), bearerToken: token)

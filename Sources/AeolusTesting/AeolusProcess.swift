@@ -36,6 +36,17 @@ public class AeolusProcess {
         process.killSynchronously()
     }
 
+    /// Sends `signal` (e.g. SIGTERM) without waiting.
+    public func send(_ signal: Int32) {
+        _ = process.signal(signal)
+    }
+
+    /// Waits up to `timeout` for the process to exit (suspending, no thread of the pool held); how
+    /// it ended, or nil while it still runs.
+    public func exit(within timeout: Duration) async -> TerminationStatus? {
+        await process.wait(timeout: timeout)
+    }
+
     /// The log so far.
     public var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 }

@@ -1,6 +1,7 @@
 import AeolusModel
 import BPFKit
 import Foundation
+import ServiceKit
 import Logging
 import Synchronization
 
@@ -85,7 +86,11 @@ public final class Agent: Sendable {
         let enableStats = configuration.enableStats
         let stats: BPFStats? = try await kernel.run { [applier, logger] in
             try BPFFileSystem.ensureMounted()
-            try FileManager.default.createDirectory(atPath: paths.stateDirectory, withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(atPath: paths.stateDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw FileAccessError(purpose: "state directory", path: paths.stateDirectory, cause: error)
+            }
             var stats: BPFStats?
             if enableStats {
                 do { stats = try BPFStats.enable() } catch { logger.warning("cannot enable BPF run-time statistics: \(error)") }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import KubeKit
 import Logging
+import ServiceKit
 import ServiceLifecycle
 
 /// The options of `aeolus agent`, as the CLI parses them.
@@ -115,11 +116,20 @@ public enum AgentService {
             }
         }
         if let listen = options.listen {
+            // The loop, reports and label follower start once the server listens: a port that
+            // cannot be bound stops the agent before it registers or touches a probe.
             let (host, port) = try AgentCommandOptions.hostPort(listen)
+            let gate = ListenGate()
             let app = Application(router: AgentHTTPServer.router(for: agent),
                                   configuration: .init(address: .hostname(host, port: port), serverName: "aeolus-agent"),
-                                  services: services, logger: logger)
-            try await app.runService()
+                                  services: services.map(gate.after),
+                                  onServerRunning: { channel in gate.open(port: channel.localAddress?.port ?? port) },
+                                  logger: logger)
+            do {
+                try await app.runService()
+            } catch where gate.port == nil {
+                throw ListenError(address: listen, cause: error)
+            }
         } else {
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()

@@ -6,6 +6,7 @@ import Hummingbird
 import KubeKit
 import Logging
 import ServiceLifecycle
+import ServiceKit
 
 /// How a dictator runs: the repository, where it listens, its timings and secrets.
 public struct DictatorConfiguration: Sendable {
@@ -73,7 +74,11 @@ public struct Dictator: Sendable {
     public init(configuration: DictatorConfiguration, logger: Logger = Logger(label: "aeolus.dictator")) async throws {
         self.configuration = configuration
         self.logger = logger
-        try FileManager.default.createDirectory(atPath: configuration.workdir, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: configuration.workdir, withIntermediateDirectories: true)
+        } catch {
+            throw FileAccessError(purpose: "workdir", path: configuration.workdir, cause: error)
+        }
         let repository = try await configuration.remote.openClone(at: configuration.workdir + "/repository.git")
         let cache = try ObjectCache(directory: configuration.cacheDirectory ?? configuration.workdir + "/objects")
         let compiler = RepositoryCompiler(compiler: BPFCompiler(clang: try Clang.locate(), cache: cache,
@@ -120,24 +125,40 @@ public struct Dictator: Sendable {
     }
 
     /// Every service, in start order; graceful shutdown runs in reverse: watches close first,
-    /// then the last status is written, then the server stops. With leader election, the
-    /// services after the HTTP server run only while this dictator holds the Lease.
+    /// then the last status is written, then the server stops. The services after the HTTP
+    /// server start only once it listens (a port that cannot be bound stops the dictator before
+    /// anything is fetched or reconciled). With leader election, they run only while this
+    /// dictator holds the Lease.
     public func services(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+        let gate = ListenGate()
+        let server = application { port in
+            gate.open(port: port)
+            await onRunning(port)
+        }
         let leading: [any Service] = [gitSource] + (kubeSource.map { [$0] } ?? []) + [statusWriter,
             Housekeeping(state: state, heartbeat: configuration.heartbeat, lostAfter: configuration.lostAfter),
             ReactionClock(state: state)]
         guard let election = configuration.leaderElection, let kubernetes = configuration.kubernetes else {
-            return [application(onRunning: onRunning)] + leading
+            return [server] + leading.map(gate.after)
         }
         let elector = LeaderElector(client: KubeClient(config: kubernetes), configuration: election, logger: logger)
-        return [application(onRunning: onRunning), LeaderService(elector: elector, state: state, services: leading, logger: logger)]
+        return [server, gate.after(LeaderService(elector: elector, state: state, services: leading, logger: logger))]
     }
 
-    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully. Throws `ListenError` when the
+    /// server cannot listen.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let group = ServiceGroup(configuration: .init(services: services(onRunning: onRunning),
+        let listening = ListenGate()
+        let group = ServiceGroup(configuration: .init(services: services { port in
+                                                          listening.open(port: port)
+                                                          await onRunning(port)
+                                                      },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch where listening.port == nil && !(error is LeadershipLost) {
+            throw ListenError(address: "\(configuration.host):\(configuration.port)", cause: error)
+        }
     }
 }
 

@@ -48,12 +48,6 @@ struct ProcessorTests {
         #expect(out.points.allSatisfy { $0.labels == $0.labels.sorted() })
     }
 
-    @Test func environmentExpansion() {
-        #expect(LabelAction.expand("${env:NODE}-x", environment: ["NODE": "n7"]) == "n7-x")
-        #expect(LabelAction.expand("plain") == "plain")
-        #expect(LabelAction.expand("${env:MISSING}", environment: [:]) == "")
-    }
-
     /// (above, below, rate, samples (value, ms) of one series, which samples pass)
     static let thresholds: [(Double?, Double?, Bool, [(Double, Int64)], [Bool])] = [
         (10, nil, false, [(5, 1000), (11, 2000), (10, 3000)], [false, true, false]),

@@ -52,8 +52,8 @@ public struct CollectorConfig: Sendable {
             throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, path: "", message: "cannot read: \(error.localizedDescription)")])
         }
         // `${env:NAME}` anywhere in the file takes the variable's value, as in the OpenTelemetry
-        // Collector (tokens and node names stay out of the file).
-        return try parse(yaml: LabelAction.expand(text), file: path, factories: factories)
+        // Collector (tokens and node names stay out of the file); an unset one is an error.
+        return try parse(yaml: EnvironmentExpansion.expand(text, file: path), file: path, factories: factories)
     }
 
     /// Reads and validates YAML text; `file` names it in errors. Throws `ConfigErrors` with every problem.

@@ -21,12 +21,15 @@ public struct RemoteWriteExporterConfig: ComponentConfig {
     public var queueSize = 1000
     /// Retries of 5xx, 429 and transport failures.
     public var retry = RetryPolicy()
-    /// How long shutdown waits for the queue to drain.
-    public var shutdownTimeout: Duration = .seconds(10)
+    /// How long shutdown waits for the queue to drain (what is left then is dropped and counted).
+    public var shutdownTimeout: Duration = .seconds(1)
+    /// The least time between two log lines about failed deliveries (the first is logged at once).
+    public var failureLogInterval: Duration = .seconds(30)
 
     public init() {}
     public static let fieldNames = ["endpoint", "timeout", "headers", "bearer_token", "external_labels",
-                                    "max_series_per_request", "sending_queue", "retry_on_failure", "shutdown_timeout"]
+                                    "max_series_per_request", "sending_queue", "retry_on_failure", "shutdown_timeout",
+                                    "failure_log_interval"]
 
     public mutating func decode(_ fields: ConfigFields) {
         fields.read("endpoint", into: &endpoint) { $0.string() }
@@ -37,6 +40,7 @@ public struct RemoteWriteExporterConfig: ComponentConfig {
         fields.read("max_series_per_request", into: &maxSeriesPerRequest) { $0.int(minimum: 1) }
         fields.read("retry_on_failure", into: &retry) { RetryPolicy.read($0) }
         fields.read("shutdown_timeout", into: &shutdownTimeout) { $0.duration() }
+        fields.read("failure_log_interval", into: &failureLogInterval) { $0.duration() }
         if let queue = fields["sending_queue"]?.fields(known: ["queue_size"]) {
             queue.read("queue_size", into: &queueSize) { $0.int(minimum: 1) }
         }
@@ -68,7 +72,9 @@ public struct RemoteWriteExporterFactory: ExporterFactory {
 /// Sends batches with Prometheus remote write 1.0 (snappy-compressed protobuf, labels sorted,
 /// the required headers). Requests wait in a bounded queue that drops the oldest when full;
 /// 5xx, 429 and transport failures are retried with capped exponential backoff (a 429 or 503
-/// with `Retry-After` waits what it asks, up to the backoff's cap), other 4xx never.
+/// with `Retry-After` waits what it asks, up to the backoff's cap), other 4xx never. Failures are
+/// logged at the first and then at most once per `failure_log_interval`; shutdown flushes for at
+/// most `shutdown_timeout` and logs how many points it flushed and dropped.
 ///
 /// `@unchecked Sendable`: the queue and flags are guarded by `lock`.
 public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
@@ -86,6 +92,11 @@ public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
     private let wake: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
     private var sender: Task<Void, Never>?
+    private var failures: FailureLog
+    /// Points delivered and dropped since start (for the shutdown report).
+    private var deliveredPoints = 0, droppedPoints = 0
+    /// Set by shutdown: retries that would end after it are not made.
+    private var stopDeadline: ContinuousClock.Instant?
 
     init(config: RemoteWriteExporterConfig, context: ComponentContext) {
         self.config = config
@@ -96,6 +107,7 @@ public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
         for (name, value) in config.headers.sorted(by: { $0.key < $1.key }) { headers.replace(name: name, value: value) }
         client = HTTPClient(bearerToken: config.bearerToken, defaultHeaders: headers)
         queue = DropOldestQueue(capacity: config.queueSize)
+        failures = FailureLog(interval: config.failureLogInterval)
         (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -133,7 +145,7 @@ public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
         }
         context.telemetry.queueLength(context.telemetryName, length)
         if dropped > 0 {
-            context.telemetry.dropped(context.telemetryName, reason: "queue_full", dropped)
+            countDropped(reason: "queue_full", dropped)
             context.logger.warning("remote-write queue full: dropped the oldest \(dropped) points")
         }
         wakeContinuation.yield()
@@ -178,11 +190,18 @@ public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
                 case .success:
                     context.telemetry.exported(context.telemetryName, request.points)
                     context.telemetry.exportLatency(context.telemetryName, seconds: Self.seconds(ContinuousClock.now - started))
+                    let line = lock.withLock { () -> FailureLog.Line in
+                        deliveredPoints += request.points
+                        return failures.succeeded()
+                    }
+                    if case .recovered(let count) = line {
+                        context.logger.notice("remote write delivers again after \(count) failed attempts", metadata: ["endpoint": "\(config.endpoint)"])
+                    }
                     return
                 case .reject:
-                    context.telemetry.dropped(context.telemetryName, reason: "rejected", request.points)
+                    countDropped(reason: "rejected", request.points)
                     context.telemetry.exportFailed(context.telemetryName)
-                    context.logger.error("remote write rejected with HTTP \(response.status), not retried: \(response.text.prefix(300))")
+                    logFailure("rejected with HTTP \(response.status), not retried: \(response.text.prefix(300))", dropped: request.points)
                     return
                 case .retry:
                     problem = "HTTP \(response.status): \(response.text.prefix(200))"
@@ -196,40 +215,73 @@ public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
             }
             let delay = config.retry.delay(attempt: attempt, status: status, retryAfter: retryAfter)
             attempt += 1
-            if !config.retry.enabled || Task.isCancelled || ContinuousClock.now - started + delay > config.retry.maxElapsed {
-                context.telemetry.dropped(context.telemetryName, reason: "retries_exhausted", request.points)
-                context.telemetry.exportFailed(context.telemetryName)
-                context.logger.error("remote write failed after \(attempt) attempts, giving up: \(problem)")
+            let now = ContinuousClock.now
+            let stopping = lock.withLock { stopDeadline }
+            if let stopping, Task.isCancelled || now + delay > stopping {
+                countDropped(reason: "shutdown", request.points)
                 return
             }
+            if !config.retry.enabled || Task.isCancelled || now - started + delay > config.retry.maxElapsed {
+                countDropped(reason: "retries_exhausted", request.points)
+                context.telemetry.exportFailed(context.telemetryName)
+                logFailure("\(problem); gave up after \(attempt) attempts", dropped: request.points)
+                return
+            }
+            logFailure("\(problem); retrying (attempt \(attempt) in \(delay))", dropped: 0)
             context.logger.debug("remote write failed (\(problem)); retry \(attempt) in \(delay)")
             try? await Task.sleep(for: delay)
         }
+    }
+
+    /// Counts `points` dropped for `reason`, in the telemetry and for the shutdown report.
+    private func countDropped(reason: String, _ points: Int) {
+        context.telemetry.dropped(context.telemetryName, reason: reason, points)
+        lock.withLock { droppedPoints += points }
+    }
+
+    /// Logs a failed delivery, at most once per `failure_log_interval`.
+    private func logFailure(_ problem: String, dropped points: Int) {
+        let line = lock.withLock { failures.failed(at: .now, dropped: points) }
+        guard case .failing(let unreported, let dropped) = line else { return }
+        var metadata: Logger.Metadata = ["endpoint": "\(config.endpoint)"]
+        if unreported > 0 { metadata["unreported_failures"] = "\(unreported)" }
+        if dropped > 0 { metadata["dropped_points"] = "\(dropped)" }
+        context.logger.error("remote write cannot deliver: \(problem)", metadata: metadata)
     }
 
     private static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// Waits for the queue to drain (at most `shutdown_timeout`), then stops the sender.
+    /// Sends what is queued for at most `shutdown_timeout` (no retry past it), drops the rest,
+    /// stops the sender and logs how many points it flushed and dropped.
     public func shutdown() async throws {
         let deadline = ContinuousClock.now + config.shutdownTimeout
+        let (deliveredBefore, droppedBefore, queued) = lock.withLock { () -> (Int, Int, Int) in
+            stopDeadline = deadline
+            return (deliveredPoints, droppedPoints, queue.count)
+        }
         wakeContinuation.yield()
         while lock.withLock({ !queue.isEmpty || sending }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
-        }
-        let remaining = lock.withLock { () -> Int in
-            var points = 0
-            while let request = queue.popFirst() { points += request.points }
-            return points
-        }
-        if remaining > 0 {
-            context.telemetry.dropped(context.telemetryName, reason: "shutdown", remaining)
-            context.logger.warning("shutdown: \(remaining) points still queued were dropped")
         }
         wakeContinuation.finish()
         let task = lock.withLock { sender }
         task?.cancel()
         await task?.value
+        let remaining = lock.withLock { () -> Int in
+            var points = 0
+            while let request = queue.popFirst() { points += request.points }
+            return points
+        }
+        if remaining > 0 { countDropped(reason: "shutdown", remaining) }
+        let (flushed, lost) = lock.withLock { (deliveredPoints - deliveredBefore, droppedPoints - droppedBefore) }
+        let metadata: Logger.Metadata = ["endpoint": "\(config.endpoint)", "queued_requests": "\(queued)",
+                                         "flushed_points": "\(flushed)", "dropped_points": "\(lost)"]
+        if lost > 0 {
+            context.logger.warning("remote write stopped: \(lost) points not delivered within \(config.shutdownTimeout)", metadata: metadata)
+        } else {
+            context.logger.notice("remote write stopped", metadata: metadata)
+        }
     }
 }

@@ -21,7 +21,7 @@ public struct LabelAction: Sendable, Hashable {
     public var key: String
     /// What to do.
     public var action: Kind
-    /// The value for insert/update/upsert (`${env:NAME}` is replaced by the environment variable).
+    /// The value for insert/update/upsert (a `${env:NAME}` in the config file is the environment variable's value).
     public var value: String?
     /// The new name for rename.
     public var newKey: String?
@@ -44,17 +44,6 @@ public struct LabelAction: Sendable, Hashable {
         case .rename: if let old = point.removeLabel(key), let newKey { point.setLabel(newKey, old) }
         }
     }
-
-    /// `text` with every `${env:NAME}` replaced by the variable's value (empty when unset).
-    static func expand(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        var out = "", rest = text[...]
-        while let start = rest.range(of: "${env:"), let end = rest[start.upperBound...].firstIndex(of: "}") {
-            out += rest[..<start.lowerBound]
-            out += environment[String(rest[start.upperBound..<end])] ?? ""
-            rest = rest[rest.index(after: end)...]
-        }
-        return out + rest
-    }
 }
 
 /// The `attributes` processor's configuration.
@@ -75,7 +64,7 @@ public struct AttributesProcessorConfig: ComponentConfig {
                 continue
             }
             let action = LabelAction(key: key, action: LabelAction.Kind(rawValue: kind)!,
-                                     value: parts["value"]?.string().map { LabelAction.expand($0) }, newKey: parts["new_key"]?.string())
+                                     value: parts["value"]?.string(), newKey: parts["new_key"]?.string())
             switch action.action {
             case .insert where action.value == nil, .update where action.value == nil, .upsert where action.value == nil:
                 parts.report("value", "\(kind) needs a value")

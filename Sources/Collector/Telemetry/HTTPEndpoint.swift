@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceKit
 import ServiceLifecycle
 
 /// A small HTTP server (Hummingbird 2) answering GET routes with text: the prometheus exporter's
@@ -69,7 +70,7 @@ public final class HTTPEndpoint: @unchecked Sendable {
         lock.withLock { self.group = group; self.task = task }
         var iterator = ready.makeAsyncIterator()
         guard let bound = await iterator.next() else {
-            _ = try await task.value
+            do { _ = try await task.value } catch { throw ListenError(address: address, cause: error) }
             throw CollectorError.invalidAddress("\(address): the server stopped before listening")
         }
         lock.withLock { boundPort = bound }
