@@ -8,14 +8,15 @@ final class PythonServerProcess: Sendable {
     let port: Int
     private let process: ChildProcess
 
-    /// Starts the script, blocking until it printed its port (10 s at most).
+    /// Starts the script, blocking until it printed its port (60 s at most: a full test run starts
+    /// dozens of these at once on two cores, and a Python start-up then takes seconds).
     init(script: String, arguments: [String], name: String) throws {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log").path
         defer { try? FileManager.default.removeItem(atPath: log) }
         let process = try ChildProcess("/usr/bin/env", ["python3", "-u", "-c", script] + arguments,
                                        standardInput: .pipe, standardOutput: .pipe, standardError: .file(log))
         self.process = process
-        let line = process.standardOutput!.readLine(timeout: .seconds(10))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let line = process.standardOutput!.readLine(timeout: .seconds(60))?.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let line, line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
             process.standardInput!.close()
             process.terminateSynchronously(grace: .seconds(5))

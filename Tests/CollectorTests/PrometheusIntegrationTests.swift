@@ -14,6 +14,7 @@ struct PrometheusIntegrationTests {
         var config = RemoteWriteExporterConfig()
         config.endpoint = prometheus.remoteWriteURL
         config.externalLabels = ["cluster": "it"]
+        config.shutdownTimeout = .seconds(60)  // the flush is what is tested; a loaded machine may take seconds
         let exporter = RemoteWriteExporter(config: config, context: testContext("prometheusremotewrite"))
         try await exporter.start()
         let now = MetricPoint.now()

@@ -126,6 +126,7 @@ struct StaleSeriesIntegrationTests {
         defer { prometheus.stop() }
         var config = RemoteWriteExporterConfig()
         config.endpoint = prometheus.remoteWriteURL
+        config.shutdownTimeout = .seconds(60)  // the flush is what is tested; a loaded machine may take seconds
         let remote = RemoteWriteExporter(config: config, context: testContext("prometheusremotewrite"))
         try await remote.start()
         try fixture.writeState(interfaces: [3, 4], withDrops: false)
