@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import Dictator
 import Foundation
 import Logging
 
@@ -26,7 +27,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "The dictator's URL (agent protocol).")
     var dictator: String?
 
-    @Option(help: "A file holding the dictator's bearer token.")
+    @Option(help: "A file holding this node's bearer token (`aeolus token --node NAME`), or the dictator's secret.")
     var tokenFile: String?
 
     @Option(name: .customLong("label"), help: "A node label, key=value (repeatable); node selectors match these.")
@@ -84,7 +85,12 @@ struct AgentCommand: AsyncParsableCommand {
         log.bootstrap()
         var options = options
         if let tokenFile {
-            options.token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            if let claimed = APIAuthorizer.claimedIdentity(of: token), claimed != .node(options.node) {
+                throw ValidationError("--token-file \(tokenFile) holds \(claimed), not node \"\(options.node)\"'s: "
+                                      + "mint this node's with aeolus token --node \(options.node)")
+            }
+            options.token = token
         }
         try await AgentService.run(options)
     }

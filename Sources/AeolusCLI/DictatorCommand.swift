@@ -47,7 +47,7 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(help: "Folder for the clone, the object cache and registrations.")
     var workdir: String = "/var/lib/aeolus/dictator"
 
-    @Option(name: .customLong("token-file"), help: "File holding the bearer token agents must send.")
+    @Option(name: .customLong("token-file"), help: "File holding the secret: the admins' bearer token, from which `aeolus token` derives node and collector tokens.")
     var tokenFile: String?
 
     @Option(name: .customLong("webhook-secret-file"), help: "File holding the webhook secret (HMAC / GitLab token).")

@@ -28,7 +28,8 @@ public struct DictatorConfiguration: Sendable {
     public var backlog = 4096
     /// The folder holding the bare clone and the registrations.
     public var workdir: String
-    /// The bearer token agents send; nil: no auth.
+    /// The dictator's secret: the admins' bearer token, from which node and collector tokens are
+    /// derived (`APIAuthorizer`); nil: no auth.
     public var token: String?
     /// The webhook secret; nil accepts unsigned webhooks.
     public var webhookSecret: String?
