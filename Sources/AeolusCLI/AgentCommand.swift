@@ -27,7 +27,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "The dictator's URL (agent protocol).")
     var dictator: String?
 
-    @Option(help: "A file holding this node's bearer token (`aeolus token --node NAME`), or the dictator's secret.")
+    @Option(help: "A file holding this node's bearer token (`aeolus token --node NAME`, or in Kubernetes the pod's projected service-account token), or the dictator's secret; read again before each request.")
     var tokenFile: String?
 
     @Option(name: .customLong("label"), help: "A node label, key=value (repeatable); node selectors match these.")
@@ -90,7 +90,7 @@ struct AgentCommand: AsyncParsableCommand {
                 throw ValidationError("--token-file \(tokenFile) holds \(claimed), not node \"\(options.node)\"'s: "
                                       + "mint this node's with aeolus token --node \(options.node)")
             }
-            options.token = token
+            options.tokenFile = tokenFile
         }
         try await AgentService.run(options)
     }

@@ -128,15 +128,21 @@ public struct APIAuthorizer: Sendable {
     /// The identity an `Authorization` header proves.
     public func authenticate(authorization: String?) -> Result<Identity, Denial> {
         guard let secret else { return .success(.admin) }
-        guard let header = authorization, header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+        guard let token = Self.bearerToken(authorization) else {
             return .failure(.unauthorized("a bearer token is required (Authorization: Bearer <token>)"))
         }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         if WebhookVerifier.constantTimeEqual(token, secret) { return .success(.admin) }
         guard let claim = Self.claim(token), WebhookVerifier.constantTimeEqual(claim.mac, Self.mac(secret, claim.identity)) else {
             return .failure(.unauthorized("the bearer token is neither the dictator's secret nor derived from it"))
         }
         return .success(claim.identity)
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header (nil: none).
+    public static func bearerToken(_ authorization: String?) -> String? {
+        guard let header = authorization, header.prefix(7).lowercased() == "bearer " else { return nil }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
     }
 
     /// Whether `identity` may take `route`: nil when it may, the reason (403) when not.

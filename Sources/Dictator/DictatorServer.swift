@@ -1,6 +1,7 @@
 import AeolusModel
 import Foundation
 import HTTPTypes
+import KubeKit
 import Hummingbird
 import Logging
 import RemoteWrite
@@ -12,6 +13,8 @@ public struct DictatorServer: Sendable {
     public let state: DictatorState
     /// Who may do what on `/api/v1/...` (tokens derived from the dictator's secret).
     public let authorizer: APIAuthorizer
+    /// In a cluster: proves agents' nodes from their service-account tokens (nil: not used).
+    public let tokenReviewer: KubeTokenReviewer?
     /// Checks webhook signatures.
     public let webhook: WebhookVerifier
     /// The watched branch (pushes to other branches are ignored).
@@ -23,10 +26,13 @@ public struct DictatorServer: Sendable {
     static let maxBody = 16 << 20
 
     /// A server for `state`; `token` is the dictator's secret (nil: no authentication).
-    public init(state: DictatorState, token: String?, webhook: WebhookVerifier, branch: String,
-                onPush: @escaping @Sendable () -> Void) {
+    /// With `tokenReviewer`, a token that is neither the secret nor derived from it is checked
+    /// as a Kubernetes service-account token.
+    public init(state: DictatorState, token: String?, tokenReviewer: KubeTokenReviewer? = nil, webhook: WebhookVerifier,
+                branch: String, onPush: @escaping @Sendable () -> Void) {
         self.state = state
         self.authorizer = APIAuthorizer(secret: token)
+        self.tokenReviewer = tokenReviewer
         self.webhook = webhook
         self.branch = branch
         self.onPush = onPush
@@ -47,7 +53,7 @@ public struct DictatorServer: Sendable {
             try await server.object(request, digest: try context.parameters.require("digest"))
         }
         router.get("/api/v1/status") { request, _ in
-            try server.authorize(request, .status)
+            try await server.authorize(request, .status)
             return try Self.json(await server.state.status())
         }
         router.post(RouterPath(AgentAPI.remoteWrite)) { request, _ in try await server.remoteWrite(request) }
@@ -70,15 +76,24 @@ public struct DictatorServer: Sendable {
         return router
     }
 
-    /// The caller's identity: 401 without one.
-    func authenticate(_ request: Request) throws -> APIAuthorizer.Identity {
-        try Self.check(authorizer.authenticate(authorization: request.headers[.authorization]))
+    /// The caller's identity: 401 without one. A bearer token that is neither the secret nor
+    /// derived from it goes to the TokenReview when there is one.
+    func authenticate(_ request: Request) async throws -> APIAuthorizer.Identity {
+        let header = request.headers[.authorization]
+        let decision = authorizer.authenticate(authorization: header)
+        if case .failure = decision, let tokenReviewer, let token = APIAuthorizer.bearerToken(header),
+           APIAuthorizer.claimedIdentity(of: token) == nil {
+            return try Self.check(await tokenReviewer.review(token))
+        }
+        return try Self.check(decision)
     }
 
     /// The caller's identity when it may take `route`: 401 without one, 403 without the right.
     @discardableResult
-    func authorize(_ request: Request, _ route: APIAuthorizer.Route) throws -> APIAuthorizer.Identity {
-        try Self.check(authorizer.decide(authorization: request.headers[.authorization], route))
+    func authorize(_ request: Request, _ route: APIAuthorizer.Route) async throws -> APIAuthorizer.Identity {
+        let identity = try await authenticate(request)
+        try require(identity, route)
+        return identity
     }
 
     /// Throws 403 unless `identity` may take `route`.
@@ -102,7 +117,7 @@ public struct DictatorServer: Sendable {
     }
 
     func register(_ request: Request) async throws -> Response {
-        let identity = try authenticate(request)
+        let identity = try await authenticate(request)
         let registration: AgentRegistration = try await Self.decode(request)
         guard !registration.node.isEmpty, !registration.node.contains("/") else {
             throw HTTPError(.badRequest, message: "node must be a non-empty name without '/'")
@@ -113,7 +128,7 @@ public struct DictatorServer: Sendable {
     }
 
     func assignment(_ request: Request, node: String) async throws -> Response {
-        try authorize(request, .assignment(node: node))
+        try await authorize(request, .assignment(node: node))
         try await requireReconciled()
         let query = request.uri.queryParameters
         let watching = query["watch"].map { $0 == "1" || $0 == "true" } ?? false
@@ -148,7 +163,7 @@ public struct DictatorServer: Sendable {
     }
 
     func report(_ request: Request, node: String) async throws -> Response {
-        try authorize(request, .state(node: node))
+        try await authorize(request, .state(node: node))
         var request = request
         let data = Data(buffer: try await request.collectBody(upTo: Self.maxBody))
         let report: NodeProbeState
@@ -169,7 +184,7 @@ public struct DictatorServer: Sendable {
     /// the size limit; 415 for a Content-Type or Content-Encoding it does not read.
     func remoteWrite(_ request: Request) async throws -> Response {
         let arrived = Date()
-        try authorize(request, .remoteWrite)
+        try await authorize(request, .remoteWrite)
         if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "snappy" {
             throw HTTPError(.unsupportedMediaType, message: "Content-Encoding must be snappy")
         }
@@ -209,7 +224,7 @@ public struct DictatorServer: Sendable {
     }
 
     func object(_ request: Request, digest: String) async throws -> Response {
-        let identity = try authenticate(request)
+        let identity = try await authenticate(request)
         var assigned: Set<String> = []
         if case .node(let node) = identity, let assignment = await state.assignment(node: node) {
             assigned = Set(assignment.probes.map(\.digest))

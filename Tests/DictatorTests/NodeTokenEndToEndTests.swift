@@ -104,4 +104,52 @@ import Testing
         let status = try await AeolusBinary.run(["status", "--dictator", url, "--token-file", secretFile])
         #expect(status.status == 0 && status.standardOutput.contains("node-b"), "\(status.standardError)")
     }
+
+    /// In a cluster (`--kubernetes --agent-service-account`): an agent's projected
+    /// service-account token, checked by a TokenReview on the (fake) API server, proves the node
+    /// its pod runs on; tokens of other service accounts, of another audience or of a pod that is
+    /// gone prove nothing.
+    @Test func inAClusterTheAgentsServiceAccountTokenProvesItsPodsNode() async throws {
+        let temp = try TemporaryDirectory(prefix: "aeolus-tokenreview-e2e")
+        defer { temp.remove() }
+        let (daemon, _) = try await EndToEnd.serve(try DictatorEndToEndTests.seedFiles(), in: temp)
+        defer { daemon.stop() }
+        let api = try await FakeKubeAPIServer.start()
+        try api.writeKubeconfig(to: temp.path("kubeconfig"))
+        try api.create(.pods, namespace: "aeolus-system", FakeKubeAPIServer.pod(name: "aeolus-node-k", namespace: "aeolus-system", node: "node-k"))
+        try api.create(.pods, namespace: "shop", FakeKubeAPIServer.pod(name: "web-1", namespace: "shop", node: "node-k"))
+        try api.addServiceAccountToken("sa-agent-k", namespace: "aeolus-system", serviceAccount: "aeolus-node", pod: "aeolus-node-k",
+                                       audiences: ["aeolus"])
+        try api.addServiceAccountToken("sa-agent-k-api", namespace: "aeolus-system", serviceAccount: "aeolus-node", pod: "aeolus-node-k",
+                                       audiences: ["https://kubernetes.default.svc.cluster.local"])
+        try api.addServiceAccountToken("sa-web", namespace: "shop", serviceAccount: "default", pod: "web-1", audiences: ["aeolus"])
+        try api.addServiceAccountToken("sa-gone", namespace: "aeolus-system", serviceAccount: "aeolus-node", pod: "aeolus-node-gone",
+                                       audiences: ["aeolus"])
+
+        let dictator = try DictatorProcess(arguments: EndToEnd.dictatorArguments(daemon, in: temp)
+                                           + ["--kubernetes", "--kubeconfig", temp.path("kubeconfig"),
+                                              "--agent-service-account", "aeolus-system:aeolus-node"],
+                                           logFile: temp.path("dictator.log"))
+        defer { dictator.stop() }
+        try await steps.waitReady(dictator)
+        let url = dictator.url
+        let nodeK = AgentRegistration(node: "node-k", labels: ["role": "worker"], kernelVersion: "6.18", hooks: Hook.supported)
+        let nodeL = AgentRegistration(node: "node-l", labels: ["role": "worker"], kernelVersion: "6.18", hooks: Hook.supported)
+
+        #expect(try await send(url + AgentAPI.agents, method: .post, token: "sa-agent-k", json: nodeK).status == 200, "\(dictator.log)")
+        #expect(try await send(url + AgentAPI.agents, method: .post, token: "sa-agent-k", json: nodeL).status == 403)
+        #expect(try await send(url + AgentAPI.assignment(node: "node-k"), token: "sa-agent-k").status == 200)
+        #expect(try await send(url + AgentAPI.assignment(node: "node-l"), token: "sa-agent-k").status == 403)
+        #expect(try await send(url + "/api/v1/status", token: "sa-agent-k").status == 403)
+        for token in ["sa-agent-k-api", "sa-web", "sa-gone", "not-a-token"] {
+            #expect(try await send(url + AgentAPI.assignment(node: "node-k"), token: token).status == 401, "\(token)")
+        }
+        // The dictator asked the API server, once for the repeated token (its answer is reused).
+        let reviews = try api.requests().filter { $0.path == "/apis/authentication.k8s.io/v1/tokenreviews" }
+        #expect(reviews.count == 5, "\(reviews)")
+        // The secret and derived tokens still work beside it.
+        let tokenL = try await Self.mint(["--node", "node-l"], secret: temp.path("token"))
+        #expect(try await send(url + AgentAPI.agents, method: .post, token: tokenL, json: nodeL).status == 200)
+        #expect(try await send(url + "/api/v1/status", token: "agent-token").status == 200)
+    }
 }
