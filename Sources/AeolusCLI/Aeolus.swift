@@ -9,7 +9,7 @@ public struct Aeolus: AsyncParsableCommand {
         subcommands: [
             DictatorCommand.self, AgentCommand.self, CollectorCommand.self,
             CheckCommand.self, DiffCommand.self, GraphCommand.self, StatusCommand.self,
-            DemoCommand.self,
+            TokenCommand.self, DemoCommand.self,
         ]
     )
 

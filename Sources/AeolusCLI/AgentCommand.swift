@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import Dictator
 import Foundation
 import Logging
 
@@ -26,7 +27,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "The dictator's URL (agent protocol).")
     var dictator: String?
 
-    @Option(help: "A file holding the dictator's bearer token.")
+    @Option(help: "A file holding this node's bearer token (`aeolus token --node NAME`, or in Kubernetes the pod's projected service-account token), or the dictator's secret; read again before each request.")
     var tokenFile: String?
 
     @Option(name: .customLong("label"), help: "A node label, key=value (repeatable); node selectors match these.")
@@ -85,7 +86,16 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = Logger(label: "aeolus.agent")
         try await Daemon.run("agent", logger: logger) {
             var options = options
-            options.token = try tokenFile.map { try Daemon.secret($0, purpose: "--token-file") }
+            if let tokenFile {
+                // Read once at start (a missing or unreadable file ends the agent at once), then
+                // before each request: a projected service-account token rotates.
+                let token = try Daemon.secret(tokenFile, purpose: "--token-file")
+                if let claimed = APIAuthorizer.claimedIdentity(of: token), claimed != .node(options.node) {
+                    throw ValidationError("--token-file \(tokenFile) holds \(claimed), not node \"\(options.node)\"'s: "
+                                          + "mint this node's with aeolus token --node \(options.node)")
+                }
+                options.tokenFile = tokenFile
+            }
             try await AgentService.run(options, logger: logger)
         }
     }

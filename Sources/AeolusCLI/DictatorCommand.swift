@@ -47,7 +47,7 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(help: "Folder for the clone, the object cache and registrations.")
     var workdir: String = "/var/lib/aeolus/dictator"
 
-    @Option(name: .customLong("token-file"), help: "File holding the bearer token agents must send.")
+    @Option(name: .customLong("token-file"), help: "File holding the secret: the admins' bearer token, from which `aeolus token` derives node and collector tokens.")
     var tokenFile: String?
 
     @Option(name: .customLong("webhook-secret-file"), help: "File holding the webhook secret (HMAC / GitLab token).")
@@ -76,6 +76,9 @@ struct DictatorCommand: AsyncParsableCommand {
 
     @Option(help: "With --kubernetes: a kubeconfig file (its current context); default: the pod's service account.")
     var kubeconfig: String?
+
+    @Option(name: .customLong("agent-service-account"), help: "With --kubernetes and --token-file: NAMESPACE:NAME of the agents' service account; an agent's projected token of it (audience aeolus) proves its pod's node through a TokenReview.")
+    var agentServiceAccount: String?
 
     @Option(name: .customLong("kube-namespace"), help: "With --kubernetes: watch ProbePolicies in this namespace only (default: all).")
     var kubeNamespace: String?
@@ -118,6 +121,10 @@ struct DictatorCommand: AsyncParsableCommand {
         if !kubernetes && (kubeconfig != nil || kubeNamespace != nil) {
             throw ValidationError("--kubeconfig and --kube-namespace need --kubernetes")
         }
+        if let agentServiceAccount {
+            if !kubernetes || tokenFile == nil { throw ValidationError("--agent-service-account needs --kubernetes and --token-file") }
+            _ = try Self.serviceAccount(agentServiceAccount)
+        }
         if leaderElect && !kubernetes { throw ValidationError("--leader-elect needs --kubernetes (the Lease lives on its API)") }
         if !leaderElect && leaderElectionNamespace != nil { throw ValidationError("--leader-election-namespace needs --leader-elect") }
     }
@@ -151,6 +158,7 @@ struct DictatorCommand: AsyncParsableCommand {
             if kubernetes {
                 configuration.kubernetes = try kubeconfig.map { try KubeConfig.load(kubeconfig: $0) } ?? KubeConfig.inCluster()
                 configuration.kubeNamespace = kubeNamespace
+                configuration.agentServiceAccount = try agentServiceAccount.map(Self.serviceAccount)
                 if leaderElect, let kube = configuration.kubernetes {
                     guard let namespace = leaderElectionNamespace ?? kube.namespace else {
                         throw ValidationError("--leader-election-namespace is needed: the configuration names no namespace")
@@ -186,6 +194,15 @@ struct DictatorCommand: AsyncParsableCommand {
                            knownHosts: knownHosts)
         }
         return .none
+    }
+
+    /// `NAMESPACE:NAME` of a service account.
+    static func serviceAccount(_ text: String) throws -> (namespace: String, name: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("--agent-service-account must be NAMESPACE:NAME, e.g. aeolus-system:aeolus-node")
+        }
+        return (String(parts[0]), String(parts[1]))
     }
 
     static func duration(_ text: String, flag: String) throws -> Duration {

@@ -18,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "table or json.")
     var format: Format = .table
 
-    @Option(name: .customLong("token-file"), help: "File holding the dictator's bearer token.")
+    @Option(name: .customLong("token-file"), help: "File holding the dictator's secret (node and collector tokens may not read the status).")
     var tokenFile: String?
 
     func run() async throws {

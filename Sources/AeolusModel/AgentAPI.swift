@@ -1,4 +1,6 @@
-/// The HTTP API between agents and the dictator (JSON bodies; `Authorization: Bearer <token>`).
+/// The HTTP API between agents and the dictator (JSON bodies; `Authorization: Bearer <token>`:
+/// the node's own token on the node's routes and the objects its assignment names, the
+/// collector token on remote write, the dictator's secret anywhere).
 ///
 /// - `POST   /api/v1/agents` — register: `AgentRegistration` in, the node's current `NodeAssignment` out.
 /// - `GET    /api/v1/nodes/{node}/assignment` — the node's current `NodeAssignment`.

@@ -145,6 +145,16 @@ public final class FakeKubeAPIServer: Sendable {
     /// Replaces the accepted bearer tokens (token rotation; the admin token stays).
     public func setTokens(_ tokens: [String]) throws { _ = try run(["op": "tokens", "tokens": tokens]) }
 
+    /// Makes `token` a bound service-account token of `serviceAccount` in `namespace` for the pod
+    /// `pod` with `audiences`, as the kubelet's projected tokens are: a TokenReview
+    /// (`POST /apis/authentication.k8s.io/v1/tokenreviews`) authenticates it while the pod exists
+    /// and the review asks for one of its audiences.
+    public func addServiceAccountToken(_ token: String, namespace: String, serviceAccount: String, pod: String,
+                                       audiences: [String]) throws {
+        _ = try run(["op": "service-account-token", "token": token, "namespace": namespace, "serviceAccount": serviceAccount,
+                     "pod": pod, "audiences": audiences])
+    }
+
     /// While `down`, every request and open watch is dropped without an answer (an unreachable server).
     public func setOutage(_ down: Bool) throws { _ = try run(["op": "outage", "down": down]) }
 

@@ -218,6 +218,10 @@ class Handler(BaseHTTPRequestHandler):
     def api(self, path, q, body):
         if path.startswith(LEASE_API + "/"):
             return self.lease_api(path, body)
+        if path == TOKEN_REVIEW_API:
+            if self.command != "POST":
+                raise Fail(405, "MethodNotAllowed", "tokenreviews can only be created")
+            return self.send_json(201, token_review(json.loads(body) if body else None))
         r, ns, name, sub = self.resolve(path)
         doc = json.loads(body) if body else None
         method = self.command

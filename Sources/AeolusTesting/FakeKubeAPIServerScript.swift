@@ -28,6 +28,9 @@ extension FakeKubeAPIServer {
     ///   generation grows when the spec changes;
     /// - `coordination.k8s.io/v1` Leases (leader election): `GET`, `POST` (409 AlreadyExists) and
     ///   `PUT` (409 Conflict on a stale resourceVersion) of one Lease; no list or watch;
+    /// - `authentication.k8s.io/v1` TokenReviews (`POST`) of the bound service-account tokens a
+    ///   test added: the service account as the user, the pod's name and uid in `extra`; not
+    ///   authenticated when the token is unknown, its pod is gone or the audiences miss;
     /// - discovery, enough for kubectl and client libraries: `/version`, `/api`, `/apis`,
     ///   `/api/v1`, `/apis/<group>/<version>` (APIResourceList with verbs, kind, shortNames), and a
     ///   minimal `/openapi/v3` (each resource's PATCH with its `fieldValidation` parameter, so kubectl
@@ -36,7 +39,7 @@ extension FakeKubeAPIServer {
     ///   certificate; anything else gets a 401 Status. (kubectl sends a token only over TLS.)
     /// Test control, one JSON command per stdin line (answer: one line `{"ok": ...}` or
     /// `{"error": Status}`): create, update, delete, get, list (each with `kind`: probePolicies,
-    /// pods or nodes), lease-get, lease-put, compact, tokens, outage (every request and open watch
+    /// pods or nodes), lease-get, lease-put, compact, tokens, service-account-token, outage (every request and open watch
     /// is dropped without an answer), hold-watches (new watches wait before they start),
     /// close-watches, requests (the log).
     static var script: String { storeScript + httpScript }
@@ -52,10 +55,11 @@ args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
 ADMIN = args["--admin-token"]
 BOOKMARK_INTERVAL = float(args.get("--bookmark-interval", "1"))
 LEASE_API = "/apis/coordination.k8s.io/v1"
+TOKEN_REVIEW_API = "/apis/authentication.k8s.io/v1/tokenreviews"
 
 cond = threading.Condition()
 st = {"rv": 1, "compacted": 1, "leases": {}, "tokens": set(args.get("--tokens", "").split(",")) - {""},
-      "down": False, "hold": False, "epoch": 0, "closed_at": {}, "requests": []}
+      "service_account_tokens": {}, "down": False, "hold": False, "epoch": 0, "closed_at": {}, "requests": []}
 
 class Fail(Exception):
     def __init__(self, code, reason, message):
@@ -396,6 +400,38 @@ def compact():
             r.events = []
         return {"compacted": str(st["rv"])}
 
+def token_review(doc):
+    # What kube-apiserver's TokenReview answers for a bound service-account token: the service
+    # account as the user, the pod it is bound to in `extra` (a token whose pod is gone or whose
+    # audiences miss the review's is not authenticated).
+    spec = (doc or {}).get("spec") or {}
+    review = {"kind": "TokenReview", "apiVersion": "authentication.k8s.io/v1", "metadata": {"creationTimestamp": None},
+              "spec": spec}
+    with cond:
+        bound = st["service_account_tokens"].get(spec.get("token", ""))
+        pod = None
+        if bound:
+            pod = RESOURCES["pods"].objects.get(key(RESOURCES["pods"], bound["namespace"], bound["pod"]))
+    if bound is None:
+        review["status"] = {"user": {}, "error": "[invalid bearer token, service account token has been invalidated]"}
+        return review
+    wanted = spec.get("audiences") or ["https://kubernetes.default.svc.cluster.local"]
+    audiences = [a for a in wanted if a in bound["audiences"]]
+    if not audiences:
+        review["status"] = {"user": {}, "error": "[invalid bearer token, token audiences %s is invalid for the target audiences %s]"
+                            % (json.dumps(bound["audiences"]), json.dumps(wanted))}
+        return review
+    if pod is None:
+        review["status"] = {"user": {}, "error": "[invalid bearer token, pods \"%s\" not found]" % bound["pod"]}
+        return review
+    ns, sa = bound["namespace"], bound["serviceAccount"]
+    review["status"] = {"authenticated": True, "audiences": audiences, "user": {
+        "username": "system:serviceaccount:%s:%s" % (ns, sa), "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, ns + "/" + sa)),
+        "groups": ["system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"],
+        "extra": {"authentication.kubernetes.io/pod-name": [bound["pod"]],
+                  "authentication.kubernetes.io/pod-uid": [pod["metadata"]["uid"]]}}}
+    return review
+
 def control(command):
     op = command["op"]
     r = RESOURCES[command.get("kind", "probePolicies")]
@@ -420,6 +456,10 @@ def control(command):
                 return lease_create(command["namespace"], {"metadata": {"name": command["name"]}, "spec": command["spec"]})
             return lease_update(command["namespace"], command["name"], {"spec": command["spec"]})
     if op == "compact": return compact()
+    if op == "service-account-token":
+        with cond:
+            st["service_account_tokens"][command["token"]] = {k: command[k] for k in ("namespace", "serviceAccount", "pod", "audiences")}
+        return {}
     if op == "tokens":
         with cond: st["tokens"] = set(command["tokens"])
         return {}

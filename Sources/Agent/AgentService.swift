@@ -32,6 +32,9 @@ public struct AgentCommandOptions: Sendable, Hashable {
     public var interval: Duration
     /// The bearer token for the dictator, if it wants one.
     public var token: String?
+    /// A file holding the bearer token, read again before each request (a projected
+    /// service-account token that the kubelet rotates); wins over `token`.
+    public var tokenFile: String?
     /// The node's labels, registered with the dictator (policies' node selectors match them).
     public var labels: [String: String]
 
@@ -175,7 +178,7 @@ public enum AgentService {
         guard let url = options.dictator else { return nil }
         let registration = AgentRegistration(node: options.node, labels: options.labels,
                                              kernelVersion: KernelInfo.release, hooks: Hook.supported)
-        return DictatorClient(baseURL: url, token: options.token, registration: registration,
+        return DictatorClient(baseURL: url, token: options.tokenFile.map { .file($0) } ?? .fixed(options.token), registration: registration,
                               labelsFromNode: options.pods == .kubernetes)
     }
 }

@@ -12,15 +12,43 @@ public struct DictatorClient: Sendable {
     /// The dictator's base URL, e.g. `http://127.0.0.1:9460`.
     public let baseURL: String
     private let identity: Identity
-    private let http: HTTPClient
+    private let client: HTTPClient
+    private let token: Token
+
+    /// Where the bearer token comes from.
+    public enum Token: Sendable, Hashable {
+        /// This token (nil: no auth).
+        case fixed(String?)
+        /// The contents of this file, read again before each request (a rotated token is used).
+        case file(String)
+    }
 
     /// A client for `baseURL` with `token` (nil: no auth) registering as `registration`.
     /// With `labelsFromNode`, the first registration waits for `setLabels` (see `waitForLabels`).
     public init(baseURL: String, token: String?, registration: AgentRegistration, tls: TLSOptions = TLSOptions(),
                 labelsFromNode: Bool = false) {
+        self.init(baseURL: baseURL, token: .fixed(token), registration: registration, tls: tls, labelsFromNode: labelsFromNode)
+    }
+
+    /// A client for `baseURL` whose bearer token comes from `token`, registering as `registration`.
+    public init(baseURL: String, token: Token, registration: AgentRegistration, tls: TLSOptions = TLSOptions(),
+                labelsFromNode: Bool = false) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.identity = Identity(registration, labelsKnown: !labelsFromNode)
-        self.http = HTTPClient(tls: tls, bearerToken: token)
+        self.client = HTTPClient(tls: tls)
+        self.token = token
+    }
+
+    /// The HTTP client with the current bearer token (a token file that cannot be read: none,
+    /// and the dictator's 401 says so).
+    private var http: HTTPClient {
+        var http = client
+        switch token {
+        case .fixed(let token): http.bearerToken = token
+        case .file(let path):
+            http.bearerToken = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return http
     }
 
     /// What this agent registers as now.

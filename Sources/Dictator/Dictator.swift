@@ -29,7 +29,8 @@ public struct DictatorConfiguration: Sendable {
     public var backlog = 4096
     /// The folder holding the bare clone and the registrations.
     public var workdir: String
-    /// The bearer token agents send; nil: no auth.
+    /// The dictator's secret: the admins' bearer token, from which node and collector tokens are
+    /// derived (`APIAuthorizer`); nil: no auth.
     public var token: String?
     /// The webhook secret; nil accepts unsigned webhooks.
     public var webhookSecret: String?
@@ -39,6 +40,9 @@ public struct DictatorConfiguration: Sendable {
     public var compilerConfinement: CompilerConfinement = .automatic
     /// The Kubernetes API to watch ProbePolicy resources on; nil: git is the only policy source.
     public var kubernetes: KubeConfig?
+    /// The agents' service account (`namespace`, `name`) whose projected tokens (audience `aeolus`)
+    /// prove their pod's node through a TokenReview on `kubernetes`; nil: no TokenReview.
+    public var agentServiceAccount: (namespace: String, name: String)?
     /// The namespace whose ProbePolicies are watched; nil: every namespace.
     public var kubeNamespace: String?
     /// Leader election on a Lease of `kubernetes` (ignored without it); nil: this dictator always leads. A stand-by
@@ -114,7 +118,12 @@ public struct Dictator: Sendable {
     /// The HTTP application (`onRunning` gets the bound port).
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let source = gitSource
-        let server = DictatorServer(state: state, token: configuration.token,
+        let reviewer = configuration.kubernetes.flatMap { kube in
+            configuration.agentServiceAccount.map {
+                KubeTokenReviewer(client: KubeClient(config: kube), serviceAccountNamespace: $0.namespace, serviceAccount: $0.name)
+            }
+        }
+        let server = DictatorServer(state: state, token: configuration.token, tokenReviewer: reviewer,
                                     webhook: WebhookVerifier(secret: configuration.webhookSecret),
                                     branch: configuration.remote.branch, onPush: { source.trigger() })
         return Application(router: server.router(),

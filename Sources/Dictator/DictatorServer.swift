@@ -1,6 +1,7 @@
 import AeolusModel
 import Foundation
 import HTTPTypes
+import KubeKit
 import Hummingbird
 import Logging
 import RemoteWrite
@@ -10,8 +11,10 @@ import RemoteWrite
 public struct DictatorServer: Sendable {
     /// The state served.
     public let state: DictatorState
-    /// The bearer token agents and `aeolus status` must send on `/api/v1/...`; nil: no auth.
-    public let token: String?
+    /// Who may do what on `/api/v1/...` (tokens derived from the dictator's secret).
+    public let authorizer: APIAuthorizer
+    /// In a cluster: proves agents' nodes from their service-account tokens (nil: not used).
+    public let tokenReviewer: KubeTokenReviewer?
     /// Checks webhook signatures.
     public let webhook: WebhookVerifier
     /// The watched branch (pushes to other branches are ignored).
@@ -22,11 +25,14 @@ public struct DictatorServer: Sendable {
     /// The largest request body accepted.
     static let maxBody = 16 << 20
 
-    /// A server for `state`.
-    public init(state: DictatorState, token: String?, webhook: WebhookVerifier, branch: String,
-                onPush: @escaping @Sendable () -> Void) {
+    /// A server for `state`; `token` is the dictator's secret (nil: no authentication).
+    /// With `tokenReviewer`, a token that is neither the secret nor derived from it is checked
+    /// as a Kubernetes service-account token.
+    public init(state: DictatorState, token: String?, tokenReviewer: KubeTokenReviewer? = nil, webhook: WebhookVerifier,
+                branch: String, onPush: @escaping @Sendable () -> Void) {
         self.state = state
-        self.token = token.flatMap { $0.isEmpty ? nil : $0 }
+        self.authorizer = APIAuthorizer(secret: token)
+        self.tokenReviewer = tokenReviewer
         self.webhook = webhook
         self.branch = branch
         self.onPush = onPush
@@ -47,7 +53,7 @@ public struct DictatorServer: Sendable {
             try await server.object(request, digest: try context.parameters.require("digest"))
         }
         router.get("/api/v1/status") { request, _ in
-            try server.authorize(request)
+            try await server.authorize(request, .status)
             return try Self.json(await server.state.status())
         }
         router.post(RouterPath(AgentAPI.remoteWrite)) { request, _ in try await server.remoteWrite(request) }
@@ -70,26 +76,59 @@ public struct DictatorServer: Sendable {
         return router
     }
 
-    func authorize(_ request: Request) throws {
-        guard let token else { return }
-        let given = request.headers[.authorization] ?? ""
-        guard WebhookVerifier.constantTimeEqual(given, "Bearer \(token)") else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "a valid bearer token is required")
+    /// The caller's identity: 401 without one. A bearer token that is neither the secret nor
+    /// derived from it goes to the TokenReview when there is one.
+    func authenticate(_ request: Request) async throws -> APIAuthorizer.Identity {
+        let header = request.headers[.authorization]
+        let decision = authorizer.authenticate(authorization: header)
+        if case .failure = decision, let tokenReviewer, let token = APIAuthorizer.bearerToken(header),
+           APIAuthorizer.claimedIdentity(of: token) == nil {
+            return try Self.check(await tokenReviewer.review(token))
+        }
+        return try Self.check(decision)
+    }
+
+    /// The caller's identity when it may take `route`: 401 without one, 403 without the right.
+    @discardableResult
+    func authorize(_ request: Request, _ route: APIAuthorizer.Route) async throws -> APIAuthorizer.Identity {
+        let identity = try await authenticate(request)
+        try require(identity, route)
+        return identity
+    }
+
+    /// Throws 403 unless `identity` may take `route`.
+    func require(_ identity: APIAuthorizer.Identity, _ route: APIAuthorizer.Route) throws {
+        if let denial = authorizer.permit(identity, route) { throw Self.error(denial) }
+    }
+
+    static func check(_ decision: Result<APIAuthorizer.Identity, APIAuthorizer.Denial>) throws -> APIAuthorizer.Identity {
+        switch decision {
+        case .success(let identity): return identity
+        case .failure(let denial): throw error(denial)
+        }
+    }
+
+    /// 401 (asking for a bearer token) or 403, with the reason.
+    static func error(_ denial: APIAuthorizer.Denial) -> HTTPError {
+        switch denial {
+        case .unauthorized(let reason): HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: reason)
+        case .forbidden(let reason): HTTPError(.forbidden, message: reason)
         }
     }
 
     func register(_ request: Request) async throws -> Response {
-        try authorize(request)
+        let identity = try await authenticate(request)
         let registration: AgentRegistration = try await Self.decode(request)
         guard !registration.node.isEmpty, !registration.node.contains("/") else {
             throw HTTPError(.badRequest, message: "node must be a non-empty name without '/'")
         }
+        try require(identity, .register(node: registration.node))
         try await requireReconciled()
         return try Self.json(await state.register(registration))
     }
 
     func assignment(_ request: Request, node: String) async throws -> Response {
-        try authorize(request)
+        try await authorize(request, .assignment(node: node))
         try await requireReconciled()
         let query = request.uri.queryParameters
         let watching = query["watch"].map { $0 == "1" || $0 == "true" } ?? false
@@ -124,7 +163,7 @@ public struct DictatorServer: Sendable {
     }
 
     func report(_ request: Request, node: String) async throws -> Response {
-        try authorize(request)
+        try await authorize(request, .state(node: node))
         var request = request
         let data = Data(buffer: try await request.collectBody(upTo: Self.maxBody))
         let report: NodeProbeState
@@ -145,7 +184,7 @@ public struct DictatorServer: Sendable {
     /// the size limit; 415 for a Content-Type or Content-Encoding it does not read.
     func remoteWrite(_ request: Request) async throws -> Response {
         let arrived = Date()
-        try authorize(request)
+        try await authorize(request, .remoteWrite)
         if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "snappy" {
             throw HTTPError(.unsupportedMediaType, message: "Content-Encoding must be snappy")
         }
@@ -185,7 +224,12 @@ public struct DictatorServer: Sendable {
     }
 
     func object(_ request: Request, digest: String) async throws -> Response {
-        try authorize(request)
+        let identity = try await authenticate(request)
+        var assigned: Set<String> = []
+        if case .node(let node) = identity, let assignment = await state.assignment(node: node) {
+            assigned = Set(assignment.probes.map(\.digest))
+        }
+        try require(identity, .object(digest: digest, assigned: assigned))
         guard let elf = await state.object(digest: digest) else {
             throw HTTPError(.notFound, message: "no object with digest \(digest) is in use")
         }

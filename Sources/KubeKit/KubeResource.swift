@@ -61,6 +61,9 @@ public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
     /// Core `v1` Nodes (cluster-scoped).
     public static let nodes = KubeResource(group: "", version: "v1", plural: "nodes")
 
+    /// `authentication.k8s.io/v1` TokenReviews (create only: the API server checks a token).
+    public static let tokenReviews = KubeResource(group: "authentication.k8s.io", version: "v1", plural: "tokenreviews")
+
     /// Aeolus' ProbePolicy custom resource (`manifests/crd-probepolicy.yaml`).
     public static func probePolicies(namespace: String? = nil) -> KubeResource {
         let parts = AeolusAPI.version.split(separator: "/")

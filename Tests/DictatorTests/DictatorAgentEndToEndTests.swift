@@ -65,8 +65,11 @@ import Testing
         let arguments = EndToEnd.dictatorArguments(served.daemon, in: temp)
         dictator = try DictatorProcess(arguments: arguments, logFile: temp.path("dictator.log"))
         try await steps.waitReady(dictator!)
+        // The agent holds its node's token only: registration, watch, reports and object downloads with it.
+        let nodeToken = try await NodeTokenEndToEndTests.mint(["--node", node], secret: temp.path("token"))
+        try (nodeToken + "\n").write(toFile: temp.path("node-token"), atomically: true, encoding: .utf8)
         agent = try AeolusProcess(arguments: [
-            "agent", "--node", node, "--dictator", dictator!.url, "--token-file", temp.path("token"), "--label", "role=worker",
+            "agent", "--node", node, "--dictator", dictator!.url, "--token-file", temp.path("node-token"), "--label", "role=worker",
             "--pods", temp.path("pods.json"), "--state-dir", temp.path("agent"), "--listen", "none", "--interval", "0.2"],
             logFile: temp.path("agent.log"))
         let nodeFile = StatusPaths.node(node)

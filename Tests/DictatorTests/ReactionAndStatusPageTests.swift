@@ -98,7 +98,7 @@ import Testing
     }
 
     /// A real Prometheus (Debian's 2.42) remote-writes what it scrapes into the dictator: the wire
-    /// format, headers and auth match, and nothing is refused.
+    /// format, headers and auth (a collector token) match, and nothing is refused.
     @Test func aRealPrometheusCanRemoteWriteToTheDictator() async throws {
         let temp = try TemporaryDirectory(prefix: "aeolus-rw-e2e")
         defer { temp.remove() }
@@ -109,7 +109,9 @@ import Testing
                                            logFile: temp.path("dictator.log"))
         defer { dictator.stop() }
         try await EndToEnd().waitReady(dictator)
-        let prometheus = try await PrometheusServer.start(remoteWrite: (dictator.url + AgentAPI.remoteWrite, "agent-token"))
+        // The collectors' token (remote write only), as a Prometheus-style sender would hold it.
+        let collector = try await NodeTokenEndToEndTests.mint(["--collector"], secret: temp.path("token"))
+        let prometheus = try await PrometheusServer.start(remoteWrite: (dictator.url + AgentAPI.remoteWrite, collector))
         defer { prometheus.stop() }
         let received = try await EndToEnd.eventually(30) {
             let metrics = try await client.send(HTTPRequest(url: dictator.url + "/metrics", timeout: .seconds(2))).text

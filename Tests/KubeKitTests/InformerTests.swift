@@ -99,6 +99,11 @@ import Testing
         defer { task.cancel() }
         try await recorder.waitFor("the list") { await $0.last == [] }
         let listed = try server.resourceVersion()
+        // The first watch is open (on a loaded machine it may reach the server only now).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try !server.requests().contains(where: { $0.query["watch"] != nil }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         // The watch ends; before the informer watches again, changes happen and the history is
         // compacted: the new watch from the listed version gets 410 Expired.
         try server.holdWatches(true)

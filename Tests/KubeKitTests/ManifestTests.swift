@@ -21,5 +21,12 @@ import Testing
         #expect(daemonSet.contains("fieldPath: spec.nodeName"), "NODE_NAME from the downward API")
         #expect(daemonSet.contains("path: /run/netns") && daemonSet.contains("path: /var/run/netns"))
         #expect(rendered.contains("k8sattributes:"), "the collector enriches from the agent's inventory")
+        // Agents prove their node with a projected service-account token the dictator reviews;
+        // the DaemonSet mounts no secret of the dictator's.
+        #expect(daemonSet.contains("audience: aeolus") && daemonSet.contains("--token-file=/var/run/secrets/aeolus/token"))
+        #expect(!daemonSet.contains("key: token\n"), "the agents do not get the dictator's secret")
+        let dictatorRole = try #require(documents.first { $0.contains("kind: ClusterRole\n") && $0.contains("name: aeolus-dictator\n") })
+        #expect(dictatorRole.contains("- tokenreviews"), "\(dictatorRole)")
+        #expect(rendered.contains("--agent-service-account=aeolus-system:aeolus-node"))
     }
 }
