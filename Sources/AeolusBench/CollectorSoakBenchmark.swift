@@ -30,20 +30,19 @@ struct CollectorSoakBenchmark: Benchmark {
         let config = try CollectorConfig.parse(yaml: Self.config(port: port), file: "soak-collector.yaml", factories: factories)
         var logger = Logger(label: "soak-collector")
         logger.logLevel = .warning
-        let collector = try Collector(config: config, logger: logger)
+        let telemetry = CollectorTelemetry()
+        let collector = try Collector(config: config, logger: logger, telemetry: telemetry)
         try await collector.start()
         let processors = config.pipelines.flatMap { pipeline in pipeline.processors.map { "\(pipeline.id):\($0)" } }
-        let telemetry = collector.telemetry
         print(String(format: "soak-collector: %d series replaced every %.0f s, fed every %.0f s for %.0f s; processors %@ "
                      + "(max_series 100000, series_idle 10m each); prometheus exporter metric_expiration 5m",
                      series, generation, interval, seconds, processors.joined(separator: ", ")))
 
-        let fed = Mutex(0)
         let origin = Date()
         let sampler = SoakSampler(every: 5) {
             func sum(_ read: (String) -> Double) -> Double { processors.reduce(0) { $0 + read($1) } }
             return SoakCurve.Point(
-                time: Date().timeIntervalSince(origin), sent: fed.withLock { $0 },
+                time: Date().timeIntervalSince(origin), sent: feed.fed.withLock { $0 },
                 rss: Double(MemoryLimiterProcessor.residentSetBytes()) / 1_048_576,
                 tracked: sum { telemetry.gauge("aeolus_collector_series_tracked", [MetricLabel("processor", $0)]) ?? 0 },
                 evicted: sum { telemetry.counter("aeolus_collector_series_evicted", [MetricLabel("processor", $0)]) },
@@ -57,7 +56,6 @@ struct CollectorSoakBenchmark: Benchmark {
                 let planned = origin.addingTimeInterval(Double(round) * interval)
                 let batch = try await onThread { Self.batch(round: round, series: series, generation: generation, interval: interval) }
                 try await feed.consume(batch)
-                fed.withLock { $0 += batch.points.count }
                 exported = try await onThread { try Self.scrape(port: port) }
                 let wait = planned.addingTimeInterval(interval).timeIntervalSinceNow
                 if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
@@ -140,10 +138,13 @@ struct CollectorSoakBenchmark: Benchmark {
 /// Where the soak hands its batches into the pipelines: the `soak` receiver's downstream.
 private final class SoakFeed: Sendable {
     let next = Mutex<(any Consumer)?>(nil)
+    /// Points handed on so far.
+    let fed = Mutex(0)
 
     func consume(_ batch: MetricBatch) async throws {
         guard let next = next.withLock({ $0 }) else { throw BenchError("soak-collector: the soak receiver was not created") }
         try await next.consume(batch)
+        fed.withLock { $0 += batch.points.count }
     }
 }
 

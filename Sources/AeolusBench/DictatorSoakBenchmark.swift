@@ -4,6 +4,7 @@ import Collector
 import CurlKit
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import RemoteWrite
 import Synchronization
@@ -93,10 +94,11 @@ struct DictatorSoakBenchmark: Benchmark {
         defer { queue.close() }
 
         // Sampling on a thread of its own, every few seconds.
+        let url = dictator.url, pid = dictator.pid
         let sampler = SoakSampler(every: max(2, min(10, seconds / 60))) {
-            let gauges = Self.scrape(dictator.url, http: http)
+            let gauges = Self.scrape(url, http: http)
             return SoakCurve.Point(time: Date().timeIntervalSince1970 - origin, sent: sender.acknowledged,
-                                   rss: FanoutBenchmark.ProcessStats(pid: dictator.pid).rss,
+                                   rss: FanoutBenchmark.ProcessStats(pid: pid).rss,
                                    tracked: gauges["aeolus_dictator_event_series"] ?? 0,
                                    evicted: gauges["aeolus_dictator_event_series_evicted_total"] ?? 0,
                                    expired: gauges["aeolus_dictator_event_series_expired_total"] ?? 0)

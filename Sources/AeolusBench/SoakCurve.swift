@@ -51,8 +51,9 @@ struct SoakCurve {
         let step = max(1, Int((Double(points.count) / Double(rows)).rounded(.up)))
         var chosen = stride(from: 0, to: points.count, by: step).map { points[$0] }
         if chosen.last?.time != points.last?.time { chosen.append(points.last!) }
-        let header = String(format: "%8@ %12@ %9@ %12@ %12@ %12@", "time s" as NSString, sentLabel as NSString, "RSS MiB" as NSString,
-                            trackedLabel as NSString, "evicted" as NSString, "expired" as NSString)
+        func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        let header = [pad("time s", 8), pad(sentLabel, 12), pad("RSS MiB", 9), pad(trackedLabel, 12), pad("evicted", 12),
+                      pad("expired", 12)].joined(separator: " ")
         let lines = chosen.map {
             String(format: "%8.0f %12d %9.1f %12.0f %12.0f %12.0f", $0.time, $0.sent, $0.rss, $0.tracked, $0.evicted, $0.expired)
         }
@@ -87,17 +88,19 @@ final class SoakSampler: Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     init(every seconds: Double, _ sample: @escaping @Sendable () -> SoakCurve.Point) {
-        Thread { [state, done] in
-            while state.withLock({ $0.running }) {
-                let started = Date()
-                let point = sample()
-                state.withLock { $0.curve.append(point) }
-                while state.withLock({ $0.running }) && Date().timeIntervalSince(started) < seconds {
-                    Thread.sleep(forTimeInterval: 0.1)
-                }
+        Thread { self.loop(every: seconds, sample) }.start()
+    }
+
+    private func loop(every seconds: Double, _ sample: () -> SoakCurve.Point) {
+        while state.withLock({ $0.running }) {
+            let started = Date()
+            let point = sample()
+            state.withLock { $0.curve.append(point) }
+            while state.withLock({ $0.running }) && Date().timeIntervalSince(started) < seconds {
+                Thread.sleep(forTimeInterval: 0.1)
             }
-            done.signal()
-        }.start()
+        }
+        done.signal()
     }
 
     /// Stops sampling (waits for the thread the first time) and returns the curve.
