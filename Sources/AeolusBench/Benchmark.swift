@@ -6,6 +6,14 @@ protocol Benchmark: Sendable {
     var name: String { get }
     /// Runs the measurements (needs root; may take seconds).
     func run() async throws -> [BenchmarkResult]
+    /// Whether it runs only when `--filter` (or the benchmark name) selects it: a long run such
+    /// as the soak is not part of a plain `aeolus-bench`.
+    var onlyWhenNamed: Bool { get }
+}
+
+extension Benchmark {
+    /// Part of every run.
+    var onlyWhenNamed: Bool { false }
 }
 
 /// One figure: Aeolus' measurement beside the floor or peer measured in the same run.
@@ -48,7 +56,8 @@ struct BenchmarkResult: Codable, Sendable {
 }
 
 /// The drill-down graph both loop benchmarks serve: retransmissions of a flow → its latency probe.
-func retransmitsToLatencyGraph(ttl: String, maxActive: Int) -> String {
+/// The edge fires when a sample's value is above `above`.
+func retransmitsToLatencyGraph(ttl: String, maxActive: Int, above: Double = 0) -> String {
     """
     apiVersion: aeolus.io/v1alpha1
     kind: TemplateGraph
@@ -56,7 +65,7 @@ func retransmitsToLatencyGraph(ttl: String, maxActive: Int) -> String {
       edges:
         - name: retransmits-to-latency
           from: tcp-retransmits
-          when: {metric: aeolus_tcp_retransmits_total, above: 0}
+          when: {metric: aeolus_tcp_retransmits_total, above: \(above)}
           deploy: flow-latency
           with: {saddr: "{labels.saddr}", daddr: "{labels.daddr}", sport: "{labels.sport}", dport: "{labels.dport}"}
           on: event-node

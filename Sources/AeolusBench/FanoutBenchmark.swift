@@ -201,8 +201,10 @@ struct FanoutBenchmark: Benchmark {
         private let work: String
         private let http = HTTPClient(bearerToken: token)
 
-        init(example: String) throws {
-            directory = try TemporaryDirectory(prefix: "aeolus-bench-fanout")
+        /// The repository's graph is `graph`; `arguments` go to the dictator after the usual ones.
+        init(example: String, graph: String = retransmitsToLatencyGraph(ttl: "60s", maxActive: 10),
+             arguments: [String] = [], prefix: String = "aeolus-bench-fanout") throws {
+            directory = try TemporaryDirectory(prefix: prefix)
             var files: [String: String] = [:]
             for path in ["include/aeolus.h", "templates/tcp-states/template.yaml", "templates/tcp-states/probe.bpf.c",
                          "templates/tcp-retransmits/template.yaml", "templates/tcp-retransmits/probe.bpf.c",
@@ -210,7 +212,7 @@ struct FanoutBenchmark: Benchmark {
                 files[path] = try String(contentsOfFile: example + "/" + path, encoding: .utf8)
             }
             files["aeolus.yaml"] = try String(contentsOfFile: example + "/aeolus.yaml", encoding: .utf8)
-            files["graph.yaml"] = retransmitsToLatencyGraph(ttl: "60s", maxActive: 10)
+            files["graph.yaml"] = graph
             files["policies/baseline.yaml"] = """
                 apiVersion: aeolus.io/v1alpha1
                 kind: ProbePolicy
@@ -232,7 +234,7 @@ struct FanoutBenchmark: Benchmark {
             try Git.runBlocking(["-C", work, "remote", "set-url", "origin", daemon.url("config.git")])
             dictator = try DictatorProcess(arguments: ["--repo", daemon.url("config.git"), "--poll", "60s",
                                                        "--workdir", directory.path("dictator"), "--token-file", directory.path("token"),
-                                                       "--log-level", "warning"],
+                                                       "--log-level", "warning"] + arguments,
                                            port: port, logFile: directory.path("dictator.log"))
             try FanoutBenchmark.waitUntil(timeout: 120, "ready dictator") {
                 guard dictator.isRunning else { throw BenchError("fanout: the dictator stopped:\n\(dictator.log)") }
@@ -258,11 +260,12 @@ struct FanoutBenchmark: Benchmark {
             try Git.runBlocking(["-C", work, "push", "-q", "origin", "HEAD:main"])
         }
 
-        /// Sends the dictator one remote-write sample that fires the graph's edge on `node`.
-        func remoteWrite(node: String) throws {
+        /// Sends the dictator one remote-write sample of flow `sport` on `node` (by default one
+        /// that fires the fanout graph's edge).
+        func remoteWrite(node: String, sport: Int = 40000, value: Double = 3) throws {
             let series = TimeSeries(name: "aeolus_tcp_retransmits_total",
-                                    labels: ["node": node, "saddr": "198.18.0.1", "daddr": "198.18.0.2", "sport": "40000", "dport": "80"],
-                                    samples: [Sample(value: 3, timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))])
+                                    labels: ["node": node, "saddr": "198.18.0.1", "daddr": "198.18.0.2", "sport": "\(sport)", "dport": "80"],
+                                    samples: [Sample(value: value, timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))])
             let body = try RemoteWrite.encode(WriteRequest(timeseries: [series]))
             let response = try http.sendBlocking(HTTPRequest(
                 method: .post, url: dictator.url + AgentAPI.remoteWrite,

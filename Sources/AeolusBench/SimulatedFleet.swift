@@ -116,11 +116,13 @@ final class ConnectionPool: @unchecked Sendable {
         self.limit = max(1, limit)
     }
 
-    /// Sends `method path` with `body` (JSON) and completes with the whole response.
-    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) -> EventLoopFuture<SimulatedResponse> {
+    /// Sends `method path` with `body` (JSON unless `headers` say otherwise) and completes with
+    /// the whole response.
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil,
+              headers: [(String, String)] = [("Content-Type", "application/json")]) -> EventLoopFuture<SimulatedResponse> {
         eventLoop.preconditionInEventLoop()
         return acquire().flatMap { handler in
-            let response = handler.send(method, path, body: body)
+            let response = handler.send(method, path, body: body, headers: headers)
             response.whenComplete { result in
                 if case .success = result, handler.isReusable { self.release(handler) } else { self.discard(handler) }
             }
@@ -213,7 +215,7 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
-    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?) -> EventLoopFuture<SimulatedResponse> {
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, headers: [(String, String)]) -> EventLoopFuture<SimulatedResponse> {
         guard let context else { fatalError("send before the handler was added") }
         let promise = context.eventLoop.makePromise(of: SimulatedResponse.self)
         pending = promise
@@ -221,7 +223,7 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
         head.headers.add(name: "Host", value: host)
         head.headers.add(name: "Authorization", value: "Bearer \(token)")
         head.headers.add(name: "Content-Length", value: "\(body?.count ?? 0)")
-        if body != nil { head.headers.add(name: "Content-Type", value: "application/json") }
+        if body != nil { for (name, value) in headers { head.headers.add(name: name, value: value) } }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body { context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
