@@ -2,6 +2,7 @@ import AeolusModel
 import AeolusTesting
 import Collector
 import CurlKit
+import Dictator
 import Foundation
 import NIOCore
 import NIOHTTP1
