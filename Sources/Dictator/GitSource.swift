@@ -83,12 +83,17 @@ public final class GitSource: DesiredSource, Sendable {
         Task { await wakeup.signal() }
     }
 
-    /// Fetches and reconciles until graceful shutdown.
+    /// Fetches and reconciles until graceful shutdown: every poll interval, and after a failed
+    /// fetch sooner, on a backoff (full jitter from 1 s doubling up to the poll interval) that a
+    /// fetch that succeeds resets.
     public func run() async throws {
         await withGracefulShutdownHandler {
+            var backoff = Backoff(base: min(.seconds(1), pollInterval), cap: pollInterval)
             while !(await wakeup.isStopped) {
-                await pollOnce()
-                await wakeup.wait(upTo: pollInterval)
+                var fetched = true
+                await poll(fetched: &fetched)
+                if fetched { backoff.reset() }
+                await wakeup.wait(upTo: fetched ? pollInterval : backoff.next())
             }
         } onGracefulShutdown: {
             Task { await self.wakeup.stop() }
@@ -102,12 +107,19 @@ public final class GitSource: DesiredSource, Sendable {
     /// waking the watches, then `save_ms` for the last good objects, after the watches).
     @discardableResult
     public func pollOnce() async -> String? {
+        var fetched = true
+        return await poll(fetched: &fetched)
+    }
+
+    /// `pollOnce()`, setting `fetched` to false when the fetch failed.
+    private func poll(fetched: inout Bool) async -> String? {
         let start = ContinuousClock.now
         let webhook = triggered.withLock { instant in defer { instant = nil }; return instant }
         var stages = Stages(start: start)
         do {
             try await repository.fetch(refspecs: GitRemote.refspecs(remote.branch), credentials: remote.credentials)
         } catch {
+            fetched = false
             await state.recordFetchError()
             logger.error("fetch failed", metadata: ["url": "\(remote.url)", "error": "\(error)"])
         }
