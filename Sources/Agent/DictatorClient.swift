@@ -144,8 +144,8 @@ public struct DictatorClient: Sendable {
             Thread.sleep(forTimeInterval: Double(delay.seconds) + Double(delay.attoseconds) * 1e-18)
             return true
         }
-        var response: HTTPResponse
         while true {
+            let response: HTTPResponse
             do {
                 response = try http.sendBlocking(HTTPRequest(url: baseURL + AgentAPI.object(digest: digest), timeout: .seconds(30)))
             } catch {
@@ -153,14 +153,13 @@ public struct DictatorClient: Sendable {
                 throw error
             }
             if response.status == 429 || response.status >= 500, retry() { continue }
-            break
+            try Self.check(response, "fetch object \(digest)")
+            let actual = "sha256:" + SHA256.hash(data: response.body).map { String(format: "%02x", $0) }.joined()
+            guard actual == digest else {
+                throw AgentError.dictator("object \(digest): the dictator sent bytes whose digest is \(actual)")
+            }
+            return response.body
         }
-        try Self.check(response, "fetch object \(digest)")
-        let actual = "sha256:" + SHA256.hash(data: response.body).map { String(format: "%02x", $0) }.joined()
-        guard actual == digest else {
-            throw AgentError.dictator("object \(digest): the dictator sent bytes whose digest is \(actual)")
-        }
-        return response.body
     }
 
     /// Reports the node's actual state.

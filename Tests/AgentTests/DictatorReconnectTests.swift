@@ -1,5 +1,6 @@
 import AeolusModel
 @testable import Agent
+import AeolusTesting
 import Foundation
 import Hummingbird
 import Logging
@@ -49,7 +50,8 @@ struct DictatorReconnectTests {
         // first retry came after its own draw from [0, 200 ms].
         let firstRetries = attempts.values.filter { $0.count > 1 }.map { $0[1] - $0[0] }.sorted()
         let firstRetryInstants = attempts.values.filter { $0.count > 1 }.map { ms($0[1] - started) }.sorted()
-        let refusedAttempts = attempts.values.map { $0.filter { $0 - dictator.startedRefusing < refusing }.count }.sorted()
+        let refusedUntil = dictator.startedRefusing + refusing
+        let refusedAttempts = attempts.values.map { tries in tries.filter { $0 < refusedUntil }.count }.sorted()
         let through = registered.values.map { ms($0 - started) }.sorted()
         print("""
             \(agents) agents against a dictator refusing for \(ms(refusing)) ms:
@@ -67,28 +69,57 @@ struct DictatorReconnectTests {
         // A backoff, not a tight loop: a 20 ms poll would have made ~75 attempts in 1.5 s.
         #expect(refusedAttempts.allSatisfy { $0 <= 30 })
     }
+
+    /// An object fetch tries a 503 again on the backoff and stops at an answer that will not
+    /// change (404), or after its attempts.
+    @Test(arguments: [(2, 3), (10, 4)])
+    func objectFetchRetriesOnlyWhatMayPass(refusals: Int, requests: Int) async throws {
+        let dictator = RestartingDictator(refusingFor: .zero, objectRefusals: refusals)
+        try await dictator.start()
+        let client = DictatorClient(baseURL: dictator.url, token: nil,
+                                    registration: AgentRegistration(node: "objects", kernelVersion: "6.18", hooks: []))
+        let failure = try await offThePool { () -> String? in
+            do {
+                _ = try client.object(digest: "sha256:00", attempts: 4)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        await dictator.stop()
+        #expect(failure != nil)
+        #expect(dictator.objectRequests == requests, "\(failure ?? "")")
+    }
 }
 
 /// A dictator that has just restarted (Hummingbird on 127.0.0.1, a free port): registrations get
 /// 503 until `refusingFor` has passed since `start()`, then the node's (empty) assignment; watches
-/// always get 503. Records when each node tried to register.
+/// always get 503; objects get 503 `objectRefusals` times, then 404. Records when each node tried
+/// to register, and counts object requests.
 final class RestartingDictator: Sendable {
     private let refusingFor: Duration
+    private let objectRefusals: Int
     private let state = Mutex(State())
 
     private struct State {
         var attempts: [String: [ContinuousClock.Instant]] = [:]
+        var objectRequests = 0
         var startedRefusing = ContinuousClock.now
         var port = 0
         var task: Task<Void, Error>?
     }
 
-    init(refusingFor: Duration) { self.refusingFor = refusingFor }
+    init(refusingFor: Duration, objectRefusals: Int = 0) {
+        self.refusingFor = refusingFor
+        self.objectRefusals = objectRefusals
+    }
 
     var url: String { "http://127.0.0.1:\(state.withLock { $0.port })" }
     /// Per node, the instants of its registration attempts.
     var attempts: [String: [ContinuousClock.Instant]] { state.withLock { $0.attempts } }
     var startedRefusing: ContinuousClock.Instant { state.withLock { $0.startedRefusing } }
+    /// How many object fetches arrived.
+    var objectRequests: Int { state.withLock { $0.objectRequests } }
 
     func start() async throws {
         let router = Router()
@@ -106,6 +137,13 @@ final class RestartingDictator: Sendable {
                             body: .init(byteBuffer: ByteBuffer(bytes: assignment)))
         }
         router.get("/api/v1/nodes/:node/assignment") { _, _ -> Response in Response(status: .serviceUnavailable) }
+        router.get("/api/v1/objects/:digest") { [self] _, _ -> Response in
+            let count = state.withLock { state in
+                state.objectRequests += 1
+                return state.objectRequests
+            }
+            return Response(status: count <= objectRefusals ? .serviceUnavailable : .notFound)
+        }
         let (ready, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "restarting-dictator")
         logger.logLevel = .critical
