@@ -88,16 +88,31 @@ public final class GitSource: DesiredSource, Sendable {
     /// fetch that succeeds resets.
     public func run() async throws {
         await withGracefulShutdownHandler {
-            var backoff = Backoff(base: min(.seconds(1), pollInterval), cap: pollInterval)
+            var backoff = Self.fetchBackoff(pollInterval: pollInterval)
             while !(await wakeup.isStopped) {
                 var fetched = true
                 await poll(fetched: &fetched)
-                if fetched { backoff.reset() }
-                await wakeup.wait(upTo: fetched ? pollInterval : backoff.next())
+                await wakeup.wait(upTo: Self.wait(afterFetch: fetched, backoff: &backoff, pollInterval: pollInterval))
             }
         } onGracefulShutdown: {
             Task { await self.wakeup.stop() }
         }
+    }
+
+    /// The schedule of fetches after a failed one: full jitter from 1 s (or the poll interval, if
+    /// shorter) doubling up to the poll interval.
+    static func fetchBackoff(pollInterval: Duration) -> Backoff {
+        Backoff(base: min(.seconds(1), pollInterval), cap: pollInterval)
+    }
+
+    /// How long to wait before the next fetch: the poll interval after a fetch that succeeded
+    /// (which resets `backoff`), the backoff's next delay after one that failed.
+    static func wait(afterFetch fetched: Bool, backoff: inout Backoff, pollInterval: Duration) -> Duration {
+        guard !fetched else {
+            backoff.reset()
+            return pollInterval
+        }
+        return backoff.next()
     }
 
     /// One fetch; reconciles when the branch moved. Returns the revision in use.
