@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "AeolusTesting"]),
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "AeolusTesting"], exclude: ["Programs"]),
         .testTarget(name: "CurlKitTests", dependencies: ["CurlKit", "AeolusTesting"]),
-        .testTarget(name: "KubeKitTests", dependencies: ["KubeKit", "CurlKit", "AeolusTesting"]),
+        .testTarget(name: "KubeKitTests", dependencies: ["KubeKit", "CurlKit", "AeolusModel", "AeolusTesting"]),
         .testTarget(name: "ProcessKitTests", dependencies: ["ProcessKit"]),
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"]),
         .testTarget(name: "NetKitTests", dependencies: ["NetKit", "AeolusTesting"]),
@@ -159,7 +159,9 @@ let package = Package(
             "Collector", "AeolusModel", "BPFKit", "RemoteWrite", "AeolusTesting",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
         ]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "BPFKit", "AeolusModel", "AeolusTesting", "Compiler"]),
+        .testTarget(name: "AgentTests", dependencies: [
+            "Agent", "BPFKit", "AeolusModel", "AeolusTesting", "Compiler", .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "DictatorTests", dependencies: ["Dictator", "AeolusModel", "GitKit", "Compiler", "CurlKit", "RemoteWrite", "AeolusTesting"]),
         .testTarget(name: "TemplateTests", dependencies: ["Compiler", "BPFKit", "AeolusModel", "AeolusTesting"]),
     ]

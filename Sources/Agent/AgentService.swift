@@ -186,7 +186,8 @@ public enum AgentService {
 /// Reports the agent's actual state to the dictator: at once when a probe changes (its state,
 /// attachments, maps; run-time statistics alone do not count), and every 10 s anyway, with fresh
 /// statistics, so that the dictator can tell a live agent from a lost one. A node whose probes run
-/// all the time would otherwise report on every pass.
+/// all the time would otherwise report on every pass. A failed report is tried again on the
+/// dictator client's backoff (`DictatorClient.backoff()`), not on every pass.
 struct StateReporter: Service {
     let agent: Agent
     let client: DictatorClient
@@ -195,6 +196,7 @@ struct StateReporter: Service {
     func run() async throws {
         var last: NodeProbeState?
         var lastSent = ContinuousClock.now
+        var backoff = DictatorClient.backoff()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if let state = agent.state {
                 let changed = last.map { $0.probes.map(\.withoutStats) != state.probes.map(\.withoutStats) } ?? true
@@ -203,8 +205,11 @@ struct StateReporter: Service {
                         try await client.report(state)
                         last = state
                         lastSent = .now
+                        backoff.reset()
                     } catch {
-                        logger.warning("state report: \(error)")
+                        let delay = backoff.next()
+                        logger.warning("state report: \(error); retrying in \(delay)")
+                        try? await Task.sleep(for: delay)
                     }
                 }
             }

@@ -1,6 +1,5 @@
 import AeolusModel
 import CurlKit
-import KubeKit
 import Crypto
 import Foundation
 import Logging
@@ -155,15 +154,40 @@ public struct DictatorClient: Sendable {
         }
     }
 
+    /// The schedule of every retry towards the dictator (registration, watch, state reports,
+    /// object fetches): full jitter from 200 ms doubling to 5 s, so that the agents of a dictator
+    /// that restarted come back spread over the window, not in one instant.
+    public static func backoff() -> Backoff { Backoff(base: .milliseconds(200), cap: .seconds(5)) }
+
     /// Fetches an object by digest (blocking: called on the agent's kernel thread) and checks it.
-    public func object(digest: String) throws -> [UInt8] {
-        let response = try http.sendBlocking(HTTPRequest(url: baseURL + AgentAPI.object(digest: digest), timeout: .seconds(30)))
-        try Self.check(response, "fetch object \(digest)")
-        let actual = "sha256:" + SHA256.hash(data: response.body).map { String(format: "%02x", $0) }.joined()
-        guard actual == digest else {
-            throw AgentError.dictator("object \(digest): the dictator sent bytes whose digest is \(actual)")
+    /// A transport failure, 429 or 5xx is tried again on the backoff, `attempts` times in all
+    /// (a failed fetch fails the probe's load until its assignment changes).
+    public func object(digest: String, attempts: Int = 4) throws -> [UInt8] {
+        var backoff = Self.backoff()
+        var attempt = 1
+        func retry() -> Bool {
+            guard attempt < attempts else { return false }
+            attempt += 1
+            let delay = backoff.next().components
+            Thread.sleep(forTimeInterval: Double(delay.seconds) + Double(delay.attoseconds) * 1e-18)
+            return true
         }
-        return response.body
+        while true {
+            let response: HTTPResponse
+            do {
+                response = try http.sendBlocking(HTTPRequest(url: baseURL + AgentAPI.object(digest: digest), timeout: .seconds(30)))
+            } catch {
+                if retry() { continue }
+                throw error
+            }
+            if response.status == 429 || response.status >= 500, retry() { continue }
+            try Self.check(response, "fetch object \(digest)")
+            let actual = "sha256:" + SHA256.hash(data: response.body).map { String(format: "%02x", $0) }.joined()
+            guard actual == digest else {
+                throw AgentError.dictator("object \(digest): the dictator sent bytes whose digest is \(actual)")
+            }
+            return response.body
+        }
     }
 
     /// Reports the node's actual state.
@@ -192,6 +216,8 @@ public struct DictatorDesiredSource: DesiredSource {
     let client: DictatorClient
     let stateDirectory: String?
     let logger: Logger
+    /// The delays between failed registrations and watches (reset once registered).
+    public var backoff = DictatorClient.backoff()
 
     /// A source following `client`'s node; `stateDirectory` holds the agent's `probes.json`.
     public init(client: DictatorClient, stateDirectory: String? = nil, logger: Logger) {
@@ -217,7 +243,7 @@ public struct DictatorDesiredSource: DesiredSource {
             // New node labels: register again; the dictator re-plans the node and the open watch
             // brings the new assignment.
             for await _ in client.labelChanges() {
-                var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
+                var backoff = self.backoff
                 while !Task.isCancelled {
                     do {
                         _ = try await client.register(running: running())
@@ -237,7 +263,7 @@ public struct DictatorDesiredSource: DesiredSource {
             }
             var revision: Int64 = -1
             // Jittered, so that agents that lost the same dictator do not come back in one instant.
-            var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
+            var backoff = self.backoff
             while !Task.isCancelled {
                 do {
                     let current = try await client.register(running: running())

@@ -83,16 +83,36 @@ public final class GitSource: DesiredSource, Sendable {
         Task { await wakeup.signal() }
     }
 
-    /// Fetches and reconciles until graceful shutdown.
+    /// Fetches and reconciles until graceful shutdown: every poll interval, and after a failed
+    /// fetch sooner, on a backoff (full jitter from 1 s doubling up to the poll interval) that a
+    /// fetch that succeeds resets.
     public func run() async throws {
         await withGracefulShutdownHandler {
+            var backoff = Self.fetchBackoff(pollInterval: pollInterval)
             while !(await wakeup.isStopped) {
-                await pollOnce()
-                await wakeup.wait(upTo: pollInterval)
+                var fetched = true
+                await poll(fetched: &fetched)
+                await wakeup.wait(upTo: Self.wait(afterFetch: fetched, backoff: &backoff, pollInterval: pollInterval))
             }
         } onGracefulShutdown: {
             Task { await self.wakeup.stop() }
         }
+    }
+
+    /// The schedule of fetches after a failed one: full jitter from 1 s (or the poll interval, if
+    /// shorter) doubling up to the poll interval.
+    static func fetchBackoff(pollInterval: Duration) -> Backoff {
+        Backoff(base: min(.seconds(1), pollInterval), cap: pollInterval)
+    }
+
+    /// How long to wait before the next fetch: the poll interval after a fetch that succeeded
+    /// (which resets `backoff`), the backoff's next delay after one that failed.
+    static func wait(afterFetch fetched: Bool, backoff: inout Backoff, pollInterval: Duration) -> Duration {
+        guard !fetched else {
+            backoff.reset()
+            return pollInterval
+        }
+        return backoff.next()
     }
 
     /// One fetch; reconciles when the branch moved. Returns the revision in use.
@@ -102,12 +122,19 @@ public final class GitSource: DesiredSource, Sendable {
     /// waking the watches, then `save_ms` for the last good objects, after the watches).
     @discardableResult
     public func pollOnce() async -> String? {
+        var fetched = true
+        return await poll(fetched: &fetched)
+    }
+
+    /// `pollOnce()`, setting `fetched` to false when the fetch failed.
+    private func poll(fetched: inout Bool) async -> String? {
         let start = ContinuousClock.now
         let webhook = triggered.withLock { instant in defer { instant = nil }; return instant }
         var stages = Stages(start: start)
         do {
             try await repository.fetch(refspecs: GitRemote.refspecs(remote.branch), credentials: remote.credentials)
         } catch {
+            fetched = false
             await state.recordFetchError()
             logger.error("fetch failed", metadata: ["url": "\(remote.url)", "error": "\(error)"])
         }

@@ -25,6 +25,10 @@ public final class StatusWriter: Service, Sendable {
     private let lastWritten = Mutex<[String: String]?>(nil)
     /// Node files rendered for earlier commits, reused while a node's status stays the same.
     private let nodeFiles = NodeFileCache()
+    /// The delays between failed pushes: full jitter from 100 ms doubling to 10 s, kept across
+    /// intervals (a remote that stays unreachable is tried less and less often), reset by a push
+    /// that succeeds.
+    private let pushBackoff = Mutex(Backoff(base: .milliseconds(100), cap: .seconds(10)))
     private let logger: Logger
 
     /// Why the writer refuses to start.
@@ -78,26 +82,34 @@ public final class StatusWriter: Service, Sendable {
         } onGracefulShutdown: {
             Task { await self.wakeup.stop() }
         }
+        // The last write gets short waits: the stop deadline is near.
+        pushBackoff.withLock { $0.reset() }
         await writeWithRetries(attempts: 2)
     }
 
-    /// Writes, retrying with exponential backoff (100 ms doubling, at most `attempts` tries).
-    /// Returns the commit pushed, nil when nothing changed or every attempt failed.
+    /// Writes, retrying on the push backoff (at most `attempts` tries). Returns the commit
+    /// pushed, nil when nothing changed or every attempt failed.
     @discardableResult
     public func writeWithRetries(attempts: Int = 6) async -> ObjectID? {
         // Before the first revision is reconciled the state is not the dictator's view yet.
         guard await state.revision != nil else { return nil }
-        var delay = Duration.milliseconds(100)
         var changes = await state.takeChanges()
         for attempt in 1...attempts {
             do {
-                return try await write(changes: changes)
+                let commit = try await write(changes: changes)
+                pushBackoff.withLock { $0.reset() }
+                return commit
             } catch {
                 await state.recordPushRetry()
+                guard attempt < attempts else {
+                    logger.warning("status push failed", metadata: [
+                        "attempt": "\(attempt)", "branch": "\(remote.statusBranch)", "error": "\(error)"])
+                    break
+                }
+                let delay = pushBackoff.withLock { $0.next() }
                 logger.warning("status push failed", metadata: [
-                    "attempt": "\(attempt)", "branch": "\(remote.statusBranch)", "error": "\(error)"])
+                    "attempt": "\(attempt)", "branch": "\(remote.statusBranch)", "error": "\(error)", "retryIn": "\(delay)"])
                 try? await Task.sleep(for: delay)
-                delay *= 2
                 changes += await state.takeChanges()
             }
         }

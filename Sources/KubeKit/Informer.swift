@@ -1,3 +1,4 @@
+import AeolusModel
 import Logging
 
 /// What an informer tells its handler.
@@ -25,8 +26,9 @@ public struct Informer: Sendable {
     /// How long the server keeps one watch open; each watch asks for a random time between this
     /// and twice this (client-go's spread, so that watches of many clients do not end together).
     public var watchTimeout: Duration = .seconds(300)
-    /// The delays between failed attempts.
-    public var backoff = Backoff()
+    /// The delays between failed attempts: full jitter from 0.8 s doubling to 30 s (client-go's
+    /// reflector's figures).
+    public var backoff = Backoff(base: .milliseconds(800), cap: .seconds(30))
     private let logger: Logger
 
     /// An informer of the objects of `resource` that `selector` selects.

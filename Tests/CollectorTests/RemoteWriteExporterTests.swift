@@ -1,3 +1,4 @@
+import AeolusModel
 import Foundation
 import Hummingbird
 @testable import Collector
@@ -104,16 +105,24 @@ struct RemoteWriteExporterTests {
         #expect(RetryPolicy.retryAfter(value, now: Self.now) == expected)
     }
 
+    /// `Retry-After` is a layer over the shared backoff: it replaces the drawn delay for 429 and
+    /// 503 (capped), the backoff still counts the failure, and every other answer gets the draw.
     @Test func retryAfterOnlyFor429And503AndCapped() {
         var policy = RetryPolicy()
         policy.initialInterval = .milliseconds(100)
         policy.maxInterval = .seconds(10)
-        #expect(policy.delay(attempt: 0, status: 429, retryAfter: "3") == .seconds(3))
-        #expect(policy.delay(attempt: 0, status: 503, retryAfter: "3") == .seconds(3))
-        #expect(policy.delay(attempt: 0, status: 503, retryAfter: "600") == .seconds(10))
-        #expect(policy.delay(attempt: 0, status: 500, retryAfter: "3") == .milliseconds(100))
-        #expect(policy.delay(attempt: 1, status: 429, retryAfter: "later") == .milliseconds(200))
-        #expect(policy.delay(attempt: 1, status: nil, retryAfter: nil) == .milliseconds(200))
+        var backoff = policy.backoff(random: SeededRandom(seed: 1))
+        #expect(policy.delay(after: &backoff, status: 429, retryAfter: "3") == .seconds(3))
+        #expect(policy.delay(after: &backoff, status: 503, retryAfter: "3") == .seconds(3))
+        #expect(policy.delay(after: &backoff, status: 503, retryAfter: "600") == .seconds(10))
+        #expect(backoff.failures == 3)
+        backoff.reset()
+        #expect(policy.delay(after: &backoff, status: 500, retryAfter: "3") <= .milliseconds(100))
+        #expect(policy.delay(after: &backoff, status: 429, retryAfter: "later") <= .milliseconds(200))
+        #expect(policy.delay(after: &backoff, status: nil, retryAfter: nil) <= .milliseconds(400))
+        // Without Retry-After the delays are the backoff's own draws.
+        var same = policy.backoff(random: SeededRandom(seed: 5)), plain = policy.backoff(random: SeededRandom(seed: 5))
+        #expect((0..<8).map { _ in policy.delay(after: &same, status: 503, retryAfter: nil) } == (0..<8).map { _ in plain.next() })
     }
 
     @Test func a400IsNotRetried() async throws {
@@ -154,11 +163,15 @@ struct RemoteWriteExporterTests {
         #expect(RetryPolicy.outcome(status: status) == outcome)
     }
 
-    @Test func backoffDoublesUpToTheCap() {
+    @Test func backoffIsJitteredUnderADoublingCappedCeiling() {
         var policy = RetryPolicy()
         policy.initialInterval = .milliseconds(100)
         policy.maxInterval = .milliseconds(500)
-        #expect((0..<5).map { policy.delay(attempt: $0) } == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500)])
+        var backoff = policy.backoff(random: SeededRandom(seed: 11))
+        let delays = (0..<200).map { _ in backoff.next() }
+        let ceilings: [Duration] = [.milliseconds(100), .milliseconds(200), .milliseconds(400)] + Array(repeating: .milliseconds(500), count: 197)
+        #expect(zip(delays, ceilings).allSatisfy { $0 >= .zero && $0 <= $1 })
+        #expect(Set(delays).count > 190, "jittered: the draws differ")
     }
 
     @Test func dropOldestQueue() {

@@ -1,3 +1,4 @@
+import AeolusModel
 import AeolusTesting
 import Foundation
 @testable import KubeKit
@@ -33,7 +34,7 @@ import Testing
     static func start(_ server: FakeKubeAPIServer, recorder: Recorder) -> Task<Void, Never> {
         var informer = Informer(client: KubeClient(config: KubeConfig(server: server.url, credentials: .token(server.token))),
                                 resource: .probePolicies())
-        informer.backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(400))
+        informer.backoff = Backoff(base: .milliseconds(100), cap: .milliseconds(400))
         return Task { await informer.run { await recorder.record($0) } }
     }
 

@@ -1,3 +1,4 @@
+import AeolusModel
 import CurlKit
 import Foundation
 import Logging
@@ -71,7 +72,7 @@ public struct RemoteWriteExporterFactory: ExporterFactory {
 
 /// Sends batches with Prometheus remote write 1.0 (snappy-compressed protobuf, labels sorted,
 /// the required headers). Requests wait in a bounded queue that drops the oldest when full;
-/// 5xx, 429 and transport failures are retried with capped exponential backoff (a 429 or 503
+/// 5xx, 429 and transport failures are retried on the shared jittered `Backoff` (a 429 or 503
 /// with `Retry-After` waits what it asks, up to the backoff's cap), other 4xx never. Failures are
 /// logged at the first and then at most once per `failure_log_interval`; shutdown flushes for at
 /// most `shutdown_timeout` and logs how many points it flushed and dropped.
@@ -179,6 +180,7 @@ public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
     private func send(_ request: Request) async {
         let started = ContinuousClock.now
         var attempt = 0
+        var backoff = config.retry.backoff()
         let http = HTTPRequest(method: .post, url: config.endpoint, body: request.body, timeout: config.timeout,
                                connectTimeout: min(config.timeout, .seconds(5)))
         while true {
@@ -213,7 +215,7 @@ public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
             } catch {
                 problem = "\(error)"
             }
-            let delay = config.retry.delay(attempt: attempt, status: status, retryAfter: retryAfter)
+            let delay = config.retry.delay(after: &backoff, status: status, retryAfter: retryAfter)
             attempt += 1
             let now = ContinuousClock.now
             let stopping = lock.withLock { stopDeadline }

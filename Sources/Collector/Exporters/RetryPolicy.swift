@@ -1,12 +1,14 @@
+import AeolusModel
 import Foundation
 
-/// When to retry a failed export and how long to wait: exponential backoff from
-/// `initialInterval`, doubling up to `maxInterval`, for at most `maxElapsed` in total. A 429 or
-/// 503 carrying `Retry-After` waits what the server asks instead, capped by `maxInterval`.
+/// When to retry a failed export and how long to wait: the shared `Backoff` (full jitter from
+/// `initialInterval`, doubling up to `maxInterval`), for at most `maxElapsed` in total. On top of
+/// it, for HTTP: a 429 or 503 carrying `Retry-After` waits what the server asks instead, capped
+/// by `maxInterval`.
 public struct RetryPolicy: Sendable, Hashable {
     /// Whether failed requests are retried at all.
     public var enabled = true
-    /// The first wait.
+    /// The ceiling of the first wait.
     public var initialInterval: Duration = .milliseconds(500)
     /// The longest wait.
     public var maxInterval: Duration = .seconds(30)
@@ -16,22 +18,18 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The default policy.
     public init() {}
 
-    /// The wait before retry number `attempt` (0 for the first retry).
-    public func delay(attempt: Int) -> Duration {
-        var delay = initialInterval
-        for _ in 0..<min(attempt, 62) {
-            delay *= 2
-            if delay >= maxInterval { return maxInterval }
-        }
-        return min(delay, maxInterval)
+    /// The schedule of one request's retries, drawing from `random`.
+    public func backoff(random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) -> Backoff {
+        Backoff(base: initialInterval, cap: maxInterval, random: random)
     }
 
-    /// The wait before retry number `attempt` after an answer with `status` and `Retry-After`
-    /// header `retryAfter`: the server's wait (for 429 and 503, capped by `maxInterval`), else
-    /// the backoff.
-    public func delay(attempt: Int, status: Int?, retryAfter: String?, now: Date = Date()) -> Duration {
+    /// The wait before the next retry after an answer with `status` and `Retry-After` header
+    /// `retryAfter`: the server's wait (for 429 and 503, capped by `maxInterval`), else the
+    /// backoff's next delay. The backoff counts the failure either way.
+    public func delay(after backoff: inout Backoff, status: Int?, retryAfter: String?, now: Date = Date()) -> Duration {
+        let scheduled = backoff.next()
         guard let status, status == 429 || status == 503, let retryAfter,
-              let asked = Self.retryAfter(retryAfter, now: now) else { return delay(attempt: attempt) }
+              let asked = Self.retryAfter(retryAfter, now: now) else { return scheduled }
         return min(asked, maxInterval)
     }
 
