@@ -90,6 +90,10 @@ public struct AgentCommandOptions: Sendable, Hashable {
         }
         if let listen { _ = try Self.hostPort(listen) }
         if node.isEmpty { throw AgentError.invalidOptions("--node (or NODE_NAME) must not be empty") }
+        if let problem = KubernetesNames.subdomainProblem(node) {
+            throw AgentError.invalidOptions("--node \(KubernetesNames.quoted(node)) is not a valid node name: it \(problem)")
+        }
+        if let problem = KubernetesNames.labelsProblem(labels) { throw AgentError.invalidOptions("--label: \(problem)") }
         if kubeconfig != nil && pods != .kubernetes { throw AgentError.invalidOptions("--kubeconfig needs --pods kubernetes") }
     }
 

@@ -44,10 +44,10 @@ public struct DictatorServer: Sendable {
         let server = self
         router.post("/api/v1/agents") { request, _ in try await server.register(request) }
         router.get("/api/v1/nodes/:node/assignment") { request, context in
-            try await server.assignment(request, node: try context.parameters.require("node"))
+            try await server.assignment(request, node: try Self.node(context))
         }
         router.put("/api/v1/nodes/:node/state") { request, context in
-            try await server.report(request, node: try context.parameters.require("node"))
+            try await server.report(request, node: try Self.node(context))
         }
         router.get("/api/v1/objects/:digest") { request, context in
             try await server.object(request, digest: try context.parameters.require("digest"))
@@ -116,11 +116,25 @@ public struct DictatorServer: Sendable {
         }
     }
 
+    /// The `:node` path parameter, percent-decoded and checked as Kubernetes checks node names
+    /// (400 otherwise: such a node can never have registered).
+    static func node(_ context: BasicRequestContext) throws -> String {
+        let raw = try context.parameters.require("node")
+        guard let node = raw.removingPercentEncoding else { throw HTTPError(.badRequest, message: "node: malformed percent-encoding") }
+        if let problem = KubernetesNames.subdomainProblem(node) {
+            throw HTTPError(.badRequest, message: "node: \(KubernetesNames.quoted(node)) is not a valid node name: it \(problem)")
+        }
+        return node
+    }
+
     func register(_ request: Request) async throws -> Response {
         let identity = try await authenticate(request)
         let registration: AgentRegistration = try await Self.decode(request)
-        guard !registration.node.isEmpty, !registration.node.contains("/") else {
-            throw HTTPError(.badRequest, message: "node must be a non-empty name without '/'")
+        if let problem = KubernetesNames.subdomainProblem(registration.node) {
+            throw HTTPError(.badRequest, message: "node: \(KubernetesNames.quoted(registration.node)) is not a valid node name: it \(problem)")
+        }
+        if let problem = KubernetesNames.labelsProblem(registration.labels) {
+            throw HTTPError(.badRequest, message: "labels: \(problem)")
         }
         try require(identity, .register(node: registration.node))
         try await requireReconciled()

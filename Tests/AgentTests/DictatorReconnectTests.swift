@@ -14,7 +14,9 @@ struct DictatorReconnectTests {
     @Test func agentsReconnectingToARestartedDictatorAreSpread() async throws {
         let agents = 20
         let refusing = Duration.milliseconds(1500)
-        let dictator = RestartingDictator(refusingFor: refusing)
+        // The refusal window starts once every agent has tried: on a loaded machine their first
+        // attempts may be spread over seconds, and each must meet a dictator that still refuses.
+        let dictator = RestartingDictator(refusingFor: refusing, afterFirstAttemptsOf: agents)
         try await dictator.start()
         let started = ContinuousClock.now
         let registered = try await withThrowingTaskGroup(of: (String, ContinuousClock.Instant).self) { group in
@@ -93,11 +95,13 @@ struct DictatorReconnectTests {
 }
 
 /// A dictator that has just restarted (Hummingbird on 127.0.0.1, a free port): registrations get
-/// 503 until `refusingFor` has passed since `start()`, then the node's (empty) assignment; watches
+/// 503 until `refusingFor` has passed since `start()` (or, with `afterFirstAttemptsOf: n`, since
+/// the n-th node's first attempt), then the node's (empty) assignment; watches
 /// always get 503; objects get 503 `objectRefusals` times, then 404. Records when each node tried
 /// to register, and counts object requests.
 final class RestartingDictator: Sendable {
     private let refusingFor: Duration
+    private let expectedNodes: Int
     private let objectRefusals: Int
     private let state = Mutex(State())
 
@@ -109,8 +113,9 @@ final class RestartingDictator: Sendable {
         var task: Task<Void, Error>?
     }
 
-    init(refusingFor: Duration, objectRefusals: Int = 0) {
+    init(refusingFor: Duration, afterFirstAttemptsOf expectedNodes: Int = 0, objectRefusals: Int = 0) {
         self.refusingFor = refusingFor
+        self.expectedNodes = expectedNodes
         self.objectRefusals = objectRefusals
     }
 
@@ -129,6 +134,10 @@ final class RestartingDictator: Sendable {
             let now = ContinuousClock.now
             let refused = state.withLock { state in
                 state.attempts[registration.node, default: []].append(now)
+                if state.attempts.count < expectedNodes { return true }
+                if state.attempts.count == expectedNodes, state.attempts[registration.node]!.count == 1, expectedNodes > 0 {
+                    state.startedRefusing = now   // the last node's first attempt: the window starts
+                }
                 return now - state.startedRefusing < refusingFor
             }
             if refused { return Response(status: .serviceUnavailable) }

@@ -99,6 +99,30 @@ struct WatchReader {
         await server.stop()
     }
 
+    /// Node names and labels Kubernetes would refuse never reach the state, the status branch or
+    /// `/metrics`: 400 naming the field.
+    @Test func namesAndLabelsKubernetesWouldRefuseAreBadRequests() async throws {
+        let server = try await LiveServer()
+        await server.state.apply(Sample.outcome(revision: "r1", templates: [Sample.object("t")], policies: []))
+        for node in ["Node-A", "a\r\nb", "a\u{0}b", String(repeating: "n", count: 10_000), "_.", "a/b"] {
+            let response = try await server.send(.post, AgentAPI.agents,
+                                                 json: AgentRegistration(node: node, kernelVersion: "6.18", hooks: []))
+            #expect(response.status == 400 && response.text.contains("node:"), "\(KubernetesNames.quoted(node)): \(response.text)")
+        }
+        let manyLabels = Dictionary(uniqueKeysWithValues: (0..<100_000).map { ("l\($0)", "v") })
+        let crowded = try await server.send(.post, AgentAPI.agents,
+                                            json: AgentRegistration(node: "n2", labels: manyLabels, kernelVersion: "6.18", hooks: []))
+        #expect(crowded.status == 400 && crowded.text.contains("labels:"), "\(crowded.text.prefix(200))")
+        let longValue = try await server.send(.post, AgentAPI.agents,
+                                              json: AgentRegistration(node: "n2", labels: ["zone": String(repeating: "z", count: 5 << 20)],
+                                                                      kernelVersion: "6.18", hooks: []))
+        #expect(longValue.status == 400 || longValue.status == 413, "\(longValue.status)")
+        #expect(await server.state.registeredNodes.isEmpty, "nothing registered")
+        let path = try await server.get("/api/v1/nodes/Bad%0ANode/assignment")
+        #expect(path.status == 400, "\(path.text)")
+        await server.stop()
+    }
+
     @Test func silentAgentsAreMarkedLost() async throws {
         // Lost after 5 s of silence: long enough that the report below is never older than that
         // by the time it is checked, even on a machine a full test run keeps busy.
