@@ -90,6 +90,7 @@ struct DictatorSoakBenchmark: Benchmark {
                 })
                 guard queue.push((try? RemoteWrite.encode(request)).map { ($0, flows.count) }) else { return }
             }
+            queue.close()   // every request is queued: the sender ends when it has taken them
         }
         encoder.start()
         defer { queue.close() }

@@ -32,11 +32,22 @@ public enum RemoteWrite {
         public var maxCompressedBytes: Int
         /// Largest accepted body once uncompressed.
         public var maxUncompressedBytes: Int
+        /// Most labels of one series, its name included (Mimir refuses above 30 by default; flow
+        /// series with pod and workload names of both ends need more).
+        public var maxLabelsPerSeries: Int
+        /// Longest label name, in bytes.
+        public var maxLabelNameBytes: Int
+        /// Longest label value, in bytes (Mimir's default).
+        public var maxLabelValueBytes: Int
 
-        /// Creates limits; the defaults are Prometheus' own order of magnitude.
-        public init(maxCompressedBytes: Int = 10 << 20, maxUncompressedBytes: Int = 64 << 20) {
+        /// Creates limits; the defaults are Prometheus' and Mimir's order of magnitude.
+        public init(maxCompressedBytes: Int = 10 << 20, maxUncompressedBytes: Int = 64 << 20,
+                    maxLabelsPerSeries: Int = 64, maxLabelNameBytes: Int = 1024, maxLabelValueBytes: Int = 2048) {
             self.maxCompressedBytes = maxCompressedBytes
             self.maxUncompressedBytes = maxUncompressedBytes
+            self.maxLabelsPerSeries = maxLabelsPerSeries
+            self.maxLabelNameBytes = maxLabelNameBytes
+            self.maxLabelValueBytes = maxLabelValueBytes
         }
     }
 
@@ -55,7 +66,7 @@ public enum RemoteWrite {
         } catch {
             throw RemoteWriteError(.badProtobuf, "protobuf: \(error)")
         }
-        try validate(request)
+        try validate(request, limits: limits)
         return request
     }
 
@@ -73,12 +84,23 @@ public enum RemoteWrite {
     }
 
     /// Checks what a receiver relies on: every series has a metric name, valid label names,
-    /// labels sorted by name without duplicates, and at least one sample.
-    public static func validate(_ request: WriteRequest) throws(RemoteWriteError) {
+    /// labels sorted by name without duplicates, and at least one sample; and stays within the
+    /// label limits (a series above them makes the request a 400, as Mimir answers).
+    public static func validate(_ request: WriteRequest, limits: Limits = Limits()) throws(RemoteWriteError) {
         for (index, series) in request.timeseries.enumerated() {
             var previous: String?
             var hasName = false
+            guard series.labels.count <= limits.maxLabelsPerSeries else {
+                throw RemoteWriteError(.badLabels, "series \(index): \(series.labels.count) labels, at most \(limits.maxLabelsPerSeries)")
+            }
             for label in series.labels {
+                guard label.name.utf8.count <= limits.maxLabelNameBytes else {
+                    throw RemoteWriteError(.badLabels, "series \(index): a label name of \(label.name.utf8.count) bytes, at most \(limits.maxLabelNameBytes)")
+                }
+                guard label.value.utf8.count <= limits.maxLabelValueBytes else {
+                    throw RemoteWriteError(.badLabels, "series \(index): label \(label.name)'s value is \(label.value.utf8.count) bytes, "
+                                           + "at most \(limits.maxLabelValueBytes)")
+                }
                 guard isValidLabelName(label.name) else {
                     throw RemoteWriteError(.badLabels, "series \(index): invalid label name \(String(reflecting: label.name))")
                 }

@@ -79,7 +79,7 @@ extension RemoteWrite {
                 throw RemoteWriteError(.badProtobuf, "protobuf: \(error)")
             }
             let received = try resolve(request)
-            try validate(received.request)
+            try validate(received.request, limits: limits)
             return received
         }
     }

@@ -35,6 +35,9 @@ import Snappy
         ([("a", "1")], "no __name__"),
         ([("__name__", "up"), ("bad-name", "1")], "invalid label name"),
         ([("__name__", "")], "empty metric name"),
+        ([("__name__", "up"), ("zone", String(repeating: "z", count: 5 << 20))], "at most 2048"),
+        ([("__name__", "up"), (String(repeating: "n", count: 2000), "1")], "at most 1024"),
+        ([("__name__", "up")] + (0..<100).map { (String(format: "l%03d", $0), "v") }, "101 labels, at most 64"),
     ])
     func refusesBadLabels(labels: [(String, String)], reason: String) throws {
         var series = TimeSeries()
