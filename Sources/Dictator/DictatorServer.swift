@@ -252,13 +252,18 @@ public struct DictatorServer: Sendable {
     }
 
     func hook(_ request: Request) async throws -> Response {
-        var request = request
-        let body = Array(buffer: try await request.collectBody(upTo: Self.maxBody))
         let headers = request.headers
-        let verdict = webhook.verify(body: body) { name in
-            headers.first { $0.name.canonicalName == name.lowercased() }?.value
+        let header = { (name: String) in headers.first { $0.name.canonicalName == name.lowercased() }?.value }
+        // Headers first: without a signature (or with a wrong GitLab token) nothing of the body is read.
+        if case .failure(let failure) = webhook.verifyHeaders(header) { throw HTTPError(.unauthorized, message: failure.description) }
+        var request = request
+        let body: [UInt8]
+        do { body = Array(buffer: try await request.collectBody(upTo: WebhookVerifier.maxBody)) } catch {
+            throw HTTPError(.contentTooLarge, message: "webhook body above \(WebhookVerifier.maxBody) bytes")
         }
-        if case .failure(let failure) = verdict { throw HTTPError(.unauthorized, message: failure.description) }
+        if case .failure(let failure) = webhook.verify(body: body, header: header) {
+            throw HTTPError(.unauthorized, message: failure.description)
+        }
         if let event = PushEvent.parse(body), !event.concerns(branch: branch) {
             return Self.text(.accepted, "ignored: the push is not to \(branch)\n")
         }

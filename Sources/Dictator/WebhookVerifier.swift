@@ -32,6 +32,21 @@ public struct WebhookVerifier: Sendable {
         }
     }
 
+    /// Largest webhook body read (a push event is kilobytes; GitHub lists at most 20 commits).
+    public static let maxBody = 4 << 20
+
+    /// What can be checked before the body is read: with a secret, a request without any of the
+    /// three headers, or with a GitLab token that does not match, is refused at once, so an
+    /// unauthenticated client never makes the dictator buffer a body.
+    public func verifyHeaders(_ header: (String) -> String?) -> Result<Void, Failure> {
+        guard let secret else { return .success(()) }
+        if header("X-Hub-Signature-256") != nil || header("X-Gitea-Signature") != nil { return .success(()) }
+        if let value = header("X-Gitlab-Token") {
+            return Self.constantTimeEqual(value, secret) ? .success(()) : .failure(.badSignature(header: "X-Gitlab-Token"))
+        }
+        return .failure(.missingSignature)
+    }
+
     /// Verifies `body` against the request's headers (`header(name)` returns a header's value).
     public func verify(body: [UInt8], header: (String) -> String?) -> Result<Void, Failure> {
         guard let secret else { return .success(()) }

@@ -13,10 +13,10 @@ final class LiveServer: Sendable {
     private let task: Task<Void, any Error>
     private let group: ServiceGroup
 
-    init(heartbeat: Duration = .milliseconds(200), lostAfter: Duration = .seconds(60)) async throws {
+    init(heartbeat: Duration = .milliseconds(200), lostAfter: Duration = .seconds(60), webhookSecret: String? = nil) async throws {
         let state = DictatorState(branch: "main")
         self.state = state
-        let server = DictatorServer(state: state, token: "t0ken", webhook: WebhookVerifier(secret: nil), branch: "main", onPush: {})
+        let server = DictatorServer(state: state, token: "t0ken", webhook: WebhookVerifier(secret: webhookSecret), branch: "main", onPush: {})
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(router: server.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
