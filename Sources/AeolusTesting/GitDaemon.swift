@@ -58,21 +58,8 @@ public final class GitDaemon {
         return (execPath as NSString).appendingPathComponent("git-daemon")
     }()
 
-    /// A port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, released).
-    static func freeLoopbackPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw GitDaemonError(message: "socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
-            }
-        }
-        guard bound else { throw GitDaemonError(message: "bind 127.0.0.1:0: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// A port on 127.0.0.1 nothing listens on (see `LoopbackPort.free`).
+    static func freeLoopbackPort() throws -> Int { try LoopbackPort.free() }
 
     /// Polls until a TCP connection to 127.0.0.1:`port` succeeds, the process dies, or time is up.
     private static func waitUntilAccepting(port: Int, process: ChildProcess, timeout: TimeInterval) -> Bool {

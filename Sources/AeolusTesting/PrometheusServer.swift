@@ -136,21 +136,8 @@ public final class PrometheusServer: @unchecked Sendable {
         return try box.get()
     }
 
-    /// A port nothing listens on now (bound to 127.0.0.1:0 and released).
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FixtureError(command: "socket", status: errno, output: "") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw FixtureError(command: "bind(127.0.0.1:0)", status: errno, output: "") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// A port of 127.0.0.1 nothing listens on (see `LoopbackPort.free`).
+    public static func freePort() throws -> Int { try LoopbackPort.free() }
 }
 
 /// A response handed from URLSession's callback thread.
