@@ -90,9 +90,14 @@ extension Demo {
                                  retransmits.labels["saddr"] ?? "?", retransmits.labels["sport"] ?? "?",
                                  retransmits.labels["daddr"] ?? "?", retransmits.labels["dport"] ?? "?"))
 
-        // 4. The dictator reacts.
+        // 4. The dictator reacts. The retransmit probe sees every TCP flow of this machine, so other
+        // traffic may fire the edge too: the story follows the reaction bound to the lossy flow.
+        let lossyDestination = retransmits.labels["daddr"], lossyPort = "\(Traffic.streamPort)"
         let reaction = try wait("waiting for the dictator to react", timeout: 60) { () -> Reaction? in
-            status()?.reactions.first { $0.edge == "retransmits-to-latency" && $0.outcome == .active }
+            status()?.reactions.first {
+                $0.edge == "retransmits-to-latency" && $0.outcome == .active
+                    && $0.parameters["dport"] == lossyPort && (lossyDestination == nil || $0.parameters["daddr"] == lossyDestination)
+            }
         }
         timeline.log(.ok, "reaction \(reaction.id): edge \(reaction.edge) fired (\(reaction.trigger.condition), value \(String(format: "%.2f", reaction.trigger.value)))")
         timeline.log(.detail, "  deploy \(reaction.template) on \(reaction.nodes.joined(separator: ", ")) with "
