@@ -135,4 +135,19 @@ final class RunningAgent: Sendable {
         task.cancel()
         _ = try? await task.value
     }
+
+    /// Runs an agent while `body` runs and stops it afterwards, also when `body` throws: an agent
+    /// left running would pin again what the test's cleanup removes.
+    static func during<T>(_ configuration: AgentConfiguration, assignments: String, pods: String,
+                          _ body: (RunningAgent) async throws -> T) async throws -> T {
+        let running = RunningAgent(configuration, assignments: assignments, pods: pods)
+        do {
+            let value = try await body(running)
+            await running.stop()
+            return value
+        } catch {
+            await running.stop()
+            throw error
+        }
+    }
 }
