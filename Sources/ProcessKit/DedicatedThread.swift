@@ -3,11 +3,12 @@ import Foundation
 /// Blocking work on a thread of its own, never on Swift's cooperative pool: child processes here,
 /// and any other module's blocking calls (clang, a verifier load) through `run`.
 public enum DedicatedThread {
-    /// Starts `body` on a new thread and returns at once.
-    static func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
+    /// Starts `body` on a new thread and returns at once. Pipe readers and writers need little
+    /// stack; `run`'s callers (a compile, a fixture) get the usual 8 MiB.
+    static func start(_ name: String, stackSize: Int = 256 * 1024, _ body: @escaping @Sendable () -> Void) {
         let thread = Thread(block: body)
         thread.name = name
-        thread.stackSize = 256 * 1024
+        thread.stackSize = stackSize
         thread.start()
     }
 
@@ -21,7 +22,7 @@ public enum DedicatedThread {
     /// Runs `body` on a new thread and suspends (without holding a pool thread) until it returned.
     public static func run<T: Sendable>(_ name: String, _ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            start(name) { continuation.resume(returning: body()) }
+            start(name, stackSize: 8 << 20) { continuation.resume(returning: body()) }
         }
     }
 
@@ -29,7 +30,7 @@ public enum DedicatedThread {
     /// or threw.
     public static func run<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            start(name) { continuation.resume(with: Result { try body() }) }
+            start(name, stackSize: 8 << 20) { continuation.resume(with: Result { try body() }) }
         }
     }
 }
