@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: systemLibraries + [
@@ -71,8 +72,12 @@ let package = Package(
             "AeolusModel", "BPFKit", "ProcessKit", "SandboxKit", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
-        // Start-up and shutdown shared by the daemons: listen before anything else, the stop deadline.
+        // What the daemons share: listen before anything else, the stop deadline, deadlines and a cap
+        // on HTTP connections, the open-file limit.
         .target(name: "ServiceKit", dependencies: [
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -128,7 +133,7 @@ let package = Package(
         // `make bench`: Aeolus' figures beside a floor or peer measured in the same run.
         .executableTarget(name: "AeolusBench", dependencies: [
             "Compiler", "BPFKit", "AeolusModel", "Agent", "Collector", "Dictator", "ProcessKit",
-            "RemoteWrite", "CurlKit", "AeolusTesting",
+            "RemoteWrite", "CurlKit", "AeolusTesting", "ServiceKit",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         ]),

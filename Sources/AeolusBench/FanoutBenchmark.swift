@@ -4,6 +4,7 @@ import CurlKit
 import Foundation
 import ProcessKit
 import RemoteWrite
+import ServiceKit
 
 /// One dictator for thousands of nodes: the release `aeolus dictator` (a child process, its
 /// repository behind `git daemon`) against a `SimulatedFleet` of N agents in this process.

@@ -6,6 +6,7 @@ import GitKit
 import KubeKit
 import Logging
 import ProcessKit
+import ServiceKit
 
 /// `aeolus dictator`: the GitOps reconciler (AHD).
 struct DictatorCommand: AsyncParsableCommand {
@@ -101,6 +102,18 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("forget-nodes-after"), help: "A node lost for this long is forgotten (registration, assignment, status); 0 keeps nodes for ever.")
     var forgetNodesAfter: String = "24h"
 
+    @Option(name: .customLong("max-connections"), help: "Most HTTP connections served at once (lowered to fit the open-file limit); more wait in the listen backlog.")
+    var maxConnections: Int = HTTPConnectionLimits().maxConnections
+
+    @Option(name: .customLong("read-header-timeout"), help: "A connection that has not sent a complete request head this long after opening is closed.")
+    var readHeaderTimeout: String = "10s"
+
+    @Option(name: .customLong("read-body-timeout"), help: "A request whose body has not ended this long after its head is closed.")
+    var readBodyTimeout: String = "60s"
+
+    @Option(name: .customLong("idle-timeout"), help: "A keep-alive connection idle this long after its last response is closed (a watch is never idle).")
+    var idleTimeout: String = "120s"
+
     @OptionGroup var compiler: CompilerOptions
 
     @OptionGroup var log: LogOptions
@@ -109,9 +122,16 @@ struct DictatorCommand: AsyncParsableCommand {
         if statusBranch == branch { throw ValidationError("--status-branch must differ from --branch") }
         _ = try listenAddress()
         for (flag, text) in [("--poll", poll), ("--status-interval", statusInterval), ("--lost-after", lostAfter), ("--heartbeat", heartbeat),
-                             ("--event-series-idle", eventSeriesIdle), ("--forget-nodes-after", forgetNodesAfter)] {
+                             ("--event-series-idle", eventSeriesIdle), ("--forget-nodes-after", forgetNodesAfter),
+                             ("--read-header-timeout", readHeaderTimeout), ("--read-body-timeout", readBodyTimeout),
+                             ("--idle-timeout", idleTimeout)] {
             _ = try Self.duration(text, flag: flag)
         }
+        for (flag, text) in [("--read-header-timeout", readHeaderTimeout), ("--read-body-timeout", readBodyTimeout),
+                             ("--idle-timeout", idleTimeout)] where try Self.duration(text, flag: flag) <= .zero {
+            throw ValidationError("\(flag) must be longer than 0s")
+        }
+        if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if maxEventSeries < 1 { throw ValidationError("--max-event-series must be at least 1") }
         if sshKey != nil && knownHosts == nil { throw ValidationError("--ssh-key needs --known-hosts") }
         if gitPasswordFile != nil && gitUsername == nil { throw ValidationError("--git-password-file needs --git-username") }
@@ -146,6 +166,15 @@ struct DictatorCommand: AsyncParsableCommand {
             configuration.statusInterval = try Self.duration(statusInterval, flag: "--status-interval")
             configuration.lostAfter = try Self.duration(lostAfter, flag: "--lost-after")
             configuration.heartbeat = try Self.duration(heartbeat, flag: "--heartbeat")
+            configuration.connections = HTTPConnectionLimits(
+                requestHeader: try Self.duration(readHeaderTimeout, flag: "--read-header-timeout"),
+                requestBody: try Self.duration(readBodyTimeout, flag: "--read-body-timeout"),
+                idle: try Self.duration(idleTimeout, flag: "--idle-timeout"), maxConnections: maxConnections)
+            let served = configuration.connections.effectiveMaxConnections(openFileLimit: Int(exactly: files))
+            if served < maxConnections {
+                logger.warning("fewer connections than --max-connections: the open-file limit is lower", metadata: [
+                    "served": "\(served)", "RLIMIT_NOFILE": "\(files)"])
+            }
             configuration.bounds.maxEventSeries = maxEventSeries
             configuration.bounds.eventSeriesIdle = try Self.duration(eventSeriesIdle, flag: "--event-series-idle")
             let forget = try Self.duration(forgetNodesAfter, flag: "--forget-nodes-after")

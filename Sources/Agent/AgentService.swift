@@ -127,8 +127,10 @@ public enum AgentService {
             // cannot be bound stops the agent before it registers or touches a probe.
             let (host, port) = try AgentCommandOptions.hostPort(listen)
             let gate = ListenGate()
-            let app = Application(router: AgentHTTPServer.router(for: agent),
-                                  configuration: .init(address: .hostname(host, port: port), serverName: "aeolus-agent"),
+            let limits = HTTPConnectionLimits.nodeEndpoint
+            let app = Application(router: AgentHTTPServer.router(for: agent), server: limits.http1,
+                                  configuration: .init(address: .hostname(host, port: port), serverName: "aeolus-agent",
+                                                       availableConnectionsDelegate: limits.availableConnections(openFileLimit: nil)),
                                   services: services.map(gate.after),
                                   onServerRunning: { channel in gate.open(port: channel.localAddress?.port ?? port) },
                                   logger: logger)

@@ -27,6 +27,8 @@ public struct DictatorConfiguration: Sendable {
     /// Connections waiting to be accepted (all agents reconnect at once after a restart; the
     /// kernel caps it at `net.core.somaxconn`).
     public var backlog = 4096
+    /// Deadlines on slow and idle connections and the cap on connections served at once.
+    public var connections = HTTPConnectionLimits()
     /// The folder holding the bare clone and the registrations.
     public var workdir: String
     /// The dictator's secret: the admins' bearer token, from which node and collector tokens are
@@ -126,9 +128,12 @@ public struct Dictator: Sendable {
         let server = DictatorServer(state: state, token: configuration.token, tokenReviewer: reviewer,
                                     webhook: WebhookVerifier(secret: configuration.webhookSecret),
                                     branch: configuration.remote.branch, onPush: { source.trigger() })
-        return Application(router: server.router(),
+        let connections = configuration.connections
+        return Application(router: server.router(), server: connections.http1,
                            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                                serverName: "aeolus-dictator", backlog: configuration.backlog),
+                                                serverName: "aeolus-dictator", backlog: configuration.backlog,
+                                                availableConnectionsDelegate: connections.availableConnections(
+                                                    openFileLimit: Int(exactly: OpenFileLimit.current))),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
                            logger: logger)
     }

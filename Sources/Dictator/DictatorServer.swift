@@ -5,6 +5,7 @@ import KubeKit
 import Hummingbird
 import Logging
 import RemoteWrite
+import ServiceKit
 
 /// The dictator's HTTP API: the agent API (`AgentAPI`), the git webhook, status, metrics and
 /// health endpoints, as a Hummingbird router.
@@ -24,6 +25,9 @@ public struct DictatorServer: Sendable {
 
     /// The largest request body accepted.
     static let maxBody = 16 << 20
+    /// Webhook bodies read before their signature can be checked, at once: each may hold up to
+    /// `WebhookVerifier.maxBody`, so forged signatures cost at most this many times that.
+    let unverifiedWebhooks = InFlightLimit(limit: 8)
 
     /// A server for `state`; `token` is the dictator's secret (nil: no authentication).
     /// With `tokenReviewer`, a token that is neither the secret nor derived from it is checked
@@ -257,9 +261,17 @@ public struct DictatorServer: Sendable {
         // Headers first: without a signature (or with a wrong GitLab token) nothing of the body is read.
         if case .failure(let failure) = webhook.verifyHeaders(header) { throw HTTPError(.unauthorized, message: failure.description) }
         var request = request
-        let body: [UInt8]
-        do { body = Array(buffer: try await request.collectBody(upTo: WebhookVerifier.maxBody)) } catch {
+        let read: [UInt8]?
+        do {
+            read = try await unverifiedWebhooks.ifAdmitted {
+                Array(buffer: try await request.collectBody(upTo: WebhookVerifier.maxBody))
+            }
+        } catch {
             throw HTTPError(.contentTooLarge, message: "webhook body above \(WebhookVerifier.maxBody) bytes")
+        }
+        guard let body = read else {
+            throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "1"],
+                            message: "\(unverifiedWebhooks.limit) webhook bodies are being checked; retry")
         }
         if case .failure(let failure) = webhook.verify(body: body, header: header) {
             throw HTTPError(.unauthorized, message: failure.description)

@@ -57,7 +57,10 @@ public final class HTTPEndpoint: @unchecked Sendable {
             }
         }
         let (ready, readyContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port)),
+        let limits = HTTPConnectionLimits.nodeEndpoint
+        let app = Application(router: router, server: limits.http1,
+                              configuration: .init(address: .hostname(host, port: port),
+                                                   availableConnectionsDelegate: limits.availableConnections(openFileLimit: nil)),
                               onServerRunning: { channel in
                                   readyContinuation.yield(channel.localAddress?.port ?? port)
                                   readyContinuation.finish()
