@@ -43,8 +43,8 @@ let package = Package(
         .target(name: "ProcessKit", dependencies: ["CProcessKit"]),
 
         // Kits: the only places that touch C pointers.
-        .target(name: "GitKit", dependencies: ["CGit2"]),
-        .target(name: "BPFKit", dependencies: ["CBPF"]),
+        .target(name: "GitKit", dependencies: ["CGit2", "ProcessKit"]),
+        .target(name: "BPFKit", dependencies: ["CBPF", "ProcessKit"]),
         .target(name: "CurlKit", dependencies: ["CCurl"]),
         .target(name: "Snappy", dependencies: ["CSnappy"]),
         // Network namespaces (setns on a thread of their own) and rtnetlink links and addresses.
@@ -85,7 +85,7 @@ let package = Package(
 
         // The dictator (AHD): git source, desired state, planner, agent API, status writer, reactions.
         .target(name: "Dictator", dependencies: [
-            "AeolusModel", "GitKit", "Compiler", "RemoteWrite", "CurlKit", "KubeKit", "ReactionEngine", "ServiceKit",
+            "AeolusModel", "GitKit", "Compiler", "RemoteWrite", "CurlKit", "KubeKit", "ReactionEngine", "ServiceKit", "ProcessKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -108,7 +108,7 @@ let package = Package(
 
         // The collector (AHC): receivers (eBPF maps) -> processors -> exporters (remote write, /metrics).
         .target(name: "Collector", dependencies: [
-            "AeolusModel", "BPFKit", "CurlKit", "RemoteWrite", "ServiceKit",
+            "AeolusModel", "BPFKit", "CurlKit", "RemoteWrite", "ServiceKit", "ProcessKit",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),

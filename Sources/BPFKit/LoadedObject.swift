@@ -1,5 +1,6 @@
 import CBPF
 import Foundation
+import ProcessKit
 
 /// A BPF object loaded into the kernel: owns every program and map fd it created.
 ///

@@ -1,5 +1,6 @@
 import CBPF
 import Foundation
+import ProcessKit
 
 /// Runs work with the calling thread inside a network namespace (netlink, ifindex lookup).
 ///
@@ -9,7 +10,7 @@ enum NetworkNamespaceThread {
     /// Runs `body` inside the namespace at `path` (e.g. `/run/netns/NAME`); nil runs it in place.
     static func run<T: Sendable>(in path: String?, _ body: @escaping @Sendable () throws -> T) throws -> T {
         guard let path else { return try body() }
-        return try DedicatedThread.run("bpfkit-netns") {
+        return try DedicatedThread.runAndWait("bpfkit-netns") {
             let original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
             guard original >= 0 else { throw BPFError.callFailed(call: "open(/proc/thread-self/ns/net)", errno: errno, message: "") }
             defer { close(original) }

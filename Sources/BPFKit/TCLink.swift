@@ -1,5 +1,6 @@
 import CBPF
 import Foundation
+import ProcessKit
 
 /// A tc filter running a BPF program: owns the attachment and removes it on `close()`.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ProcessKit
 import Synchronization
 
 /// Writes the newest of a stream of values to a file at most once per `interval`, encoding and
@@ -43,7 +44,7 @@ final class DebouncedFileWriter<Value: Sendable>: Sendable {
             // A change from now on schedules the next write: none is lost to this one.
             state.withLock { $0.scheduled = false }
             guard let value = await snapshot() else { return }
-            _ = try? await OffPool.run("aeolus-persist") { self.write(value) }
+            _ = try? await DedicatedThread.run("aeolus-persist") { self.write(value) }
         }
     }
 

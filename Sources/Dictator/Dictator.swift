@@ -5,6 +5,7 @@ import GitKit
 import Hummingbird
 import KubeKit
 import Logging
+import ProcessKit
 import ServiceLifecycle
 import ServiceKit
 
@@ -78,22 +79,29 @@ public struct Dictator: Sendable {
     /// Prepares a dictator: clones (or opens) the repository under the workdir. Throws when the
     /// repository cannot be reached or clang is missing.
     public init(configuration: DictatorConfiguration, logger: Logger = Logger(label: "aeolus.dictator")) async throws {
-        self.configuration = configuration
-        self.logger = logger
         do {
-            try FileManager.default.createDirectory(atPath: configuration.workdir, withIntermediateDirectories: true)
+            try await DedicatedThread.run("aeolus workdir") {
+                try FileManager.default.createDirectory(atPath: configuration.workdir, withIntermediateDirectories: true)
+            }
         } catch {
             throw FileAccessError(purpose: "workdir", path: configuration.workdir, cause: error)
         }
+        self.configuration = configuration
+        self.logger = logger
         let repository = try await configuration.remote.openClone(at: configuration.workdir + "/repository.git")
-        let cache = try ObjectCache(directory: configuration.cacheDirectory ?? configuration.workdir + "/objects")
-        let compiler = RepositoryCompiler(compiler: BPFCompiler(clang: try Clang.locate(), cache: cache,
-                                                                 confinement: configuration.compilerConfinement))
-        state = DictatorState(branch: configuration.remote.branch, registrationsFile: configuration.workdir + "/agents.json",
-                              bounds: configuration.bounds, logger: logger)
-        gitSource = GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
-                              pollInterval: configuration.pollInterval,
-                              lastGoodFile: configuration.workdir + "/last-good.json", logger: logger)
+        // The object cache, the saved registrations and last good objects: files,
+        // read once, off the pool.
+        (state, gitSource) = try await DedicatedThread.run("aeolus load state") { () throws -> (DictatorState, GitSource) in
+            let cache = try ObjectCache(directory: configuration.cacheDirectory ?? configuration.workdir + "/objects")
+            let compiler = RepositoryCompiler(compiler: BPFCompiler(clang: try Clang.locate(), cache: cache,
+                                                                     confinement: configuration.compilerConfinement))
+            let state = DictatorState(branch: configuration.remote.branch, registrationsFile: configuration.workdir + "/agents.json",
+                                      bounds: configuration.bounds, logger: logger)
+            let source = GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
+                                   pollInterval: configuration.pollInterval,
+                                   lastGoodFile: configuration.workdir + "/last-good.json", logger: logger)
+            return (state, source)
+        }
         if let kubernetes = configuration.kubernetes {
             kubeSource = KubeSource(config: kubernetes, namespace: configuration.kubeNamespace, state: state, logger: logger)
         } else {
@@ -103,13 +111,13 @@ public struct Dictator: Sendable {
                                         interval: configuration.statusInterval, logger: logger)
         if configuration.leaderElection != nil { await state.setLeader(false) }
         // What the last status commit knew of the nodes stands until their agents report again.
-        let nodes = statusWriter.recordedNodes()
+        let nodes = await statusWriter.recordedNodes()
         if !nodes.isEmpty {
             await state.restore(nodes: nodes)
             logger.info("restored node status from the status branch", metadata: ["nodes": "\(nodes.count)"])
         }
         // Reactions that were active when an earlier run stopped carry on until their TTL.
-        let recorded = statusWriter.recordedReactions()
+        let recorded = await statusWriter.recordedReactions()
         if !recorded.isEmpty {
             await state.restoreReactions(recorded)
             logger.info("restored reactions from the status branch", metadata: [

@@ -3,6 +3,7 @@ import Compiler
 import Foundation
 import GitKit
 import Logging
+import ProcessKit
 import ServiceLifecycle
 import Synchronization
 
@@ -41,7 +42,7 @@ public struct GitRemote: Sendable {
 
     /// Opens the bare clone at `path`, or clones `url` there.
     public func openClone(at path: String) async throws -> Repository {
-        if FileManager.default.fileExists(atPath: path + "/HEAD") { return try Repository.open(at: path) }
+        if FileManager.default.fileExists(atPath: path + "/HEAD") { return try await Repository.open(at: path) }
         try? FileManager.default.removeItem(atPath: path)
         return try await Repository.clone(url: url, to: path, bare: true, credentials: credentials)
     }
@@ -140,13 +141,13 @@ public final class GitSource: DesiredSource, Sendable {
         }
         stages.lap("fetch")
         do {
-            let commit = try repository.resolve(GitRemote.tracking(remote.branch))
+            let commit = try await repository.resolve(GitRemote.tracking(remote.branch))
             if await state.revision == commit.hex { return commit.hex }
             if await state.refusedRevision == commit.hex { return await state.revision }
-            let snapshot = try repository.snapshot(at: commit)
+            let snapshot = try await repository.snapshot(at: commit)
             stages.lap("snapshot")
             let reconciler = self.reconciler
-            let outcome = try await OffPool.run("aeolus reconcile") {
+            let outcome = try await DedicatedThread.run("aeolus reconcile") {
                 reconciler.reconcile(snapshot: snapshot.files, revision: commit.hex,
                                      subject: snapshot.message.split(separator: "\n").first.map(String.init) ?? "")
             }
@@ -158,7 +159,7 @@ public final class GitSource: DesiredSource, Sendable {
             let elapsed = seconds(ContinuousClock.now - start)
             await state.recordReconcile(seconds: elapsed)
             // Saved once the watches are woken: only the next start reads the file.
-            try await OffPool.run("aeolus save last good") { reconciler.save() }
+            try await DedicatedThread.run("aeolus save last good") { reconciler.save() }
             stages.lap("save")
             logger.info("reconciled", metadata: [
                 "revision": "\(commit.hex)", "seconds": "\(elapsed)",

@@ -2,6 +2,7 @@ import AeolusModel
 import Foundation
 import GitKit
 import Logging
+import ProcessKit
 import ServiceLifecycle
 import Synchronization
 import Yams
@@ -53,22 +54,25 @@ public final class StatusWriter: Service, Sendable {
     }
 
     /// The reactions recorded on the status branch (to restore the active ones after a restart).
-    public func recordedReactions() -> [Reaction] {
-        recorded(Reaction.self, under: StatusPaths.reactions)
+    public func recordedReactions() async -> [Reaction] {
+        await recorded(Reaction.self, under: StatusPaths.reactions)
     }
 
     /// The nodes recorded on the status branch (to carry their status over a restart).
-    public func recordedNodes() -> [DictatorStatus.NodeStatus] {
-        recorded(DictatorStatus.NodeStatus.self, under: StatusPaths.nodes)
+    public func recordedNodes() async -> [DictatorStatus.NodeStatus] {
+        await recorded(DictatorStatus.NodeStatus.self, under: StatusPaths.nodes)
     }
 
-    /// The documents under `folder` at the status branch's tip that decode as `type`.
-    private func recorded<T: Decodable>(_ type: T.Type, under folder: String) -> [T] {
-        guard let tip = try? repository.resolve(GitRemote.tracking(remote.statusBranch)),
-              let snapshot = try? repository.snapshot(at: tip) else { return [] }
-        let decoder = YAMLDecoder()
-        return snapshot.paths(under: folder).compactMap { path in
-            snapshot.text(at: path).flatMap { try? decoder.decode(T.self, from: $0) }
+    /// The documents under `folder` at the status branch's tip that decode as `type` (read and
+    /// decoded off the pool: thousands of files after months of reactions).
+    private func recorded<T: Decodable & Sendable>(_ type: T.Type, under folder: String) async -> [T] {
+        let repository = self.repository, branch = GitRemote.tracking(remote.statusBranch)
+        return await DedicatedThread.run("aeolus read status branch") { () -> [T] in
+            guard let tip = try? repository.resolve(branch), let snapshot = try? repository.snapshot(at: tip) else { return [] }
+            let decoder = YAMLDecoder()
+            return snapshot.paths(under: folder).compactMap { path in
+                snapshot.text(at: path).flatMap { try? decoder.decode(T.self, from: $0) }
+            }
         }
     }
 
@@ -124,18 +128,18 @@ public final class StatusWriter: Service, Sendable {
         let reactions = await state.unwrittenReactions()
         if reactions.isEmpty, lastWritten.withLock({ $0 == files }) { return nil }
         try await repository.fetch(refspecs: GitRemote.refspecs(remote.statusBranch), credentials: remote.credentials)
-        let parent = try? repository.resolve(GitRemote.tracking(remote.statusBranch))
+        let parent = try? await repository.resolve(GitRemote.tracking(remote.statusBranch))
         var fileChanges: [String: FileChange] = files.mapValues { .write($0) }
         if let parent {
             // Reaction files are history: written once per change, never removed.
-            for path in try repository.snapshot(at: parent).paths(under: StatusPaths.root)
+            for path in try await repository.snapshot(at: parent).paths(under: StatusPaths.root)
             where files[path] == nil && !path.hasPrefix(StatusPaths.reactions) {
                 fileChanges[path] = .delete
             }
         }
         for reaction in reactions { fileChanges[reaction.statusPath] = .write(try StatusYAML.encode(reaction)) }
         let message = Self.message(status: status, changes: changes)
-        let commit = try repository.commit(onto: remote.statusBranch, parent: parent, changes: fileChanges,
+        let commit = try await repository.commit(onto: remote.statusBranch, parent: parent, changes: fileChanges,
                                            message: message, author: author)
         guard let commit else {
             await state.markWritten(reactions)

@@ -1,18 +1,5 @@
 import Foundation
 
-/// Runs blocking work (clang, libgit2) on a thread of its own, never on Swift's cooperative pool.
-enum OffPool {
-    /// Runs `body` on a new thread; the calling task suspends until it finishes.
-    static func run<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try body() }) }
-            thread.name = name
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-    }
-}
-
 /// A wake-up signal for a loop that otherwise sleeps: `wait(upTo:)` returns when signalled, when
 /// the time is up, or at once when stopped. A signal given while nobody waits is kept (once).
 actor Wakeup {

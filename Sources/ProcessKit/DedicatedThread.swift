@@ -1,7 +1,11 @@
 import Foundation
 
 /// Blocking work on a thread of its own, never on Swift's cooperative pool: child processes here,
-/// and any other module's blocking calls (clang, a verifier load) through `run`.
+/// and every other module's blocking calls (libgit2, libbpf loads and tc, clang, map reads, file
+/// I/O of state) through `run`. The one place Aeolus starts such a thread.
+///
+/// Also the place for work that changes per-thread state (setns): the thread exists only for that
+/// work, so no other code ever runs in the changed state.
 public enum DedicatedThread {
     /// Starts `body` on a new thread and returns at once. Pipe readers and writers need little
     /// stack; `run`'s callers (a compile, a fixture) get the usual 8 MiB.
@@ -32,6 +36,17 @@ public enum DedicatedThread {
         try await withCheckedThrowingContinuation { continuation in
             start(name, stackSize: 8 << 20) { continuation.resume(with: Result { try body() }) }
         }
+    }
+}
+
+extension DedicatedThread {
+    /// Runs `body` on a new thread and blocks the calling thread until it returned or threw: for
+    /// synchronous callers that must not run `body` themselves (it changes per-thread state).
+    /// Never call it from async code: use `run`.
+    public static func runAndWait<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) throws -> T {
+        let pending = Pending<Result<T, any Error>>()
+        start(name, stackSize: 8 << 20) { pending.set(Result { try body() }) }
+        return try pending.value.get()
     }
 }
 

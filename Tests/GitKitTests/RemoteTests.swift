@@ -39,12 +39,12 @@ struct RemoteTests {
         let sha = try await Git.makeBareRepository(at: upstream, files: Self.files)
         let clone = try await Repository.clone(url: temp.fileURL("upstream.git"), to: temp.path("clone"), bare: bare)
         #expect(clone.isBare == bare)
-        #expect(try clone.resolve("refs/remotes/origin/main").hex == sha)
+        await #expect(try clone.resolve("refs/remotes/origin/main").hex == sha)
         let snapshot = try clone.snapshot(at: "refs/remotes/origin/main")
         #expect(snapshot.text(at: "templates/tcp/template.yaml") == "name: tcp\n")
         if !bare {
             #expect(FileManager.default.fileExists(atPath: temp.path("clone/templates/tcp/template.yaml")))
-            #expect(try clone.resolve("main").hex == sha)
+            await #expect(try clone.resolve("main").hex == sha)
         }
     }
 
@@ -52,7 +52,7 @@ struct RemoteTests {
         let upstream = try await Upstream()
         defer { upstream.close() }
         let clone = try await Repository.clone(url: upstream.gitURL, to: upstream.path("dictator"), bare: true)
-        #expect(try clone.resolve("refs/remotes/origin/main").hex == upstream.initial)
+        await #expect(try clone.resolve("refs/remotes/origin/main").hex == upstream.initial)
 
         // Someone pushes a commit upstream with the git command line.
         let work = upstream.path("human")
@@ -61,7 +61,7 @@ struct RemoteTests {
         try await Git.run(["-C", work, "push", "--quiet", "origin", "main"])
 
         try await clone.fetch()
-        #expect(try clone.resolve("refs/remotes/origin/main").hex == newer)
+        await #expect(try clone.resolve("refs/remotes/origin/main").hex == newer)
         #expect(try clone.snapshot(at: "refs/remotes/origin/main").text(at: "policies/new.yaml") == "kind: ProbePolicy\n")
     }
 
@@ -80,7 +80,7 @@ struct RemoteTests {
         let newer = try await Git.commit(in: work, files: ["policies/new.yaml": "kind: ProbePolicy\n"], message: "add policy")
         try await Git.run(["-C", work, "push", "--quiet", "origin", "main"])
         try await clone.fetch()
-        #expect(try clone.resolve("refs/remotes/origin/main").hex == newer)
+        await #expect(try clone.resolve("refs/remotes/origin/main").hex == newer)
     }
 
     @Test func fetchWithExplicitRefspec() async throws {
@@ -89,20 +89,20 @@ struct RemoteTests {
         let repository = try Repository.create(at: upstream.path("plain"), bare: true)
         try repository.addRemote("origin", url: upstream.gitURL)
         try await repository.fetch(refspecs: ["+refs/heads/main:refs/remotes/origin/main"])
-        #expect(try repository.resolve("origin/main").hex == upstream.initial)
+        await #expect(try repository.resolve("origin/main").hex == upstream.initial)
     }
 
     @Test func pushANewBranchOverGitDaemon() async throws {
         let upstream = try await Upstream()
         defer { upstream.close() }
         let clone = try await Repository.clone(url: upstream.gitURL, to: upstream.path("dictator"), bare: true)
-        let id = try #require(try clone.commit(onto: "status", changes: ["status/summary.yaml": .write("probes: 0\n")],
+        let id = try await #require(try clone.commit(onto: "status", changes: ["status/summary.yaml": .write("probes: 0\n")],
                                                message: "status: initial", author: Self.author))
         try await clone.push(branch: "status")
         #expect(try await Git.run(["-C", upstream.bare, "log", "--format=%H %s", "status"]) == "\(id.hex) status: initial")
         #expect(try await Git.run(["-C", upstream.bare, "show", "status:status/summary.yaml"]) == "probes: 0")
         // libgit2 updated the remote-tracking reference too.
-        #expect(try clone.resolve("refs/remotes/origin/status") == id)
+        await #expect(try clone.resolve("refs/remotes/origin/status") == id)
         // Pushing again with nothing new is fine.
         try await clone.push(branch: "status")
     }
@@ -113,12 +113,12 @@ struct RemoteTests {
         let first = try await Repository.clone(url: upstream.gitURL, to: upstream.path("first"), bare: true)
         let second = try await Repository.clone(url: upstream.gitURL, to: upstream.path("second"), bare: true)
 
-        let winner = try #require(try first.commit(onto: "main", parent: first.resolve("refs/remotes/origin/main"),
+        let winner = try await #require(try first.commit(onto: "main", parent: first.resolve("refs/remotes/origin/main"),
                                                    changes: ["status/a.yaml": .write("a\n")], message: "first writer", author: Self.author))
         try await first.push(branch: "main")
 
         let change: [String: FileChange] = ["status/b.yaml": .write("b\n")]
-        try #require(try second.commit(onto: "main", parent: second.resolve("refs/remotes/origin/main"),
+        try await #require(try second.commit(onto: "main", parent: second.resolve("refs/remotes/origin/main"),
                                        changes: change, message: "second writer", author: Self.author) != nil)
         do {
             try await second.push(branch: "main")
@@ -131,7 +131,7 @@ struct RemoteTests {
 
         // The status writer's recovery: fetch, re-apply the change on top of the remote branch, push.
         try await second.fetch()
-        let rebuilt = try #require(try second.commit(onto: "main", parent: second.resolve("refs/remotes/origin/main"),
+        let rebuilt = try await #require(try second.commit(onto: "main", parent: second.resolve("refs/remotes/origin/main"),
                                                      changes: change, message: "second writer", author: Self.author))
         try await second.push(branch: "main")
         #expect(try await Git.run(["-C", upstream.bare, "log", "--format=%H", "main"]).split(separator: "\n").map(String.init)
@@ -146,7 +146,7 @@ struct RemoteTests {
         try "#!/bin/sh\necho 'status branch is read-only' >&2\nexit 1\n".write(toFile: hook, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
         let clone = try await Repository.clone(url: upstream.gitURL, to: upstream.path("clone"), bare: true)
-        _ = try clone.commit(onto: "main", changes: ["a": .write("a")], message: "a", author: Self.author)
+        _ = try await clone.commit(onto: "main", changes: ["a": .write("a")], message: "a", author: Self.author)
         do {
             try await clone.push(branch: "main")
             Issue.record("the hook should have refused the push")
@@ -164,9 +164,9 @@ struct RemoteTests {
         defer { upstream.close() }
         let first = try await Repository.clone(url: upstream.gitURL, to: upstream.path("first"), bare: true)
         let second = try await Repository.clone(url: upstream.gitURL, to: upstream.path("second"), bare: true)
-        _ = try first.commit(onto: "main", changes: ["a": .write("a")], message: "a", author: Self.author)
+        _ = try await first.commit(onto: "main", changes: ["a": .write("a")], message: "a", author: Self.author)
         try await first.push(branch: "main")
-        let forced = try #require(try second.commit(onto: "main", changes: ["b": .write("b")], message: "b", author: Self.author))
+        let forced = try await #require(try second.commit(onto: "main", changes: ["b": .write("b")], message: "b", author: Self.author))
         try await second.push(branch: "main", force: true)
         #expect(try await Git.run(["-C", upstream.bare, "rev-parse", "main"]) == forced.hex)
     }

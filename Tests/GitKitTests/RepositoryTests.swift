@@ -26,13 +26,13 @@ struct RepositoryTests {
     @Test func resolvesBranchesReferencesShasAndExpressions() async throws {
         let (temp, work, first, second) = try await Self.twoCommitRepository()
         defer { temp.remove() }
-        let repository = try Repository.open(at: work)
+        let repository = try await Repository.open(at: work)
         let expected: [(String, String)] = [
             ("main", second), ("refs/heads/main", second), ("HEAD", second),
             (second, second), (String(second.prefix(8)), second), ("HEAD~1", first), ("main^", first),
         ]
         for (revision, sha) in expected {
-            #expect(try repository.resolve(revision).hex == sha, "\(revision)")
+            await #expect(try repository.resolve(revision).hex == sha, "\(revision)")
         }
         #expect(try repository.branchTip("main")?.hex == second)
         #expect(try repository.branchTip("absent") == nil)
@@ -42,9 +42,9 @@ struct RepositoryTests {
     @Test func unknownRevisionIsNotFoundAndNamesTheCall() async throws {
         let (temp, work, _, _) = try await Self.twoCommitRepository()
         defer { temp.remove() }
-        let repository = try Repository.open(at: work)
+        let repository = try await Repository.open(at: work)
         do {
-            _ = try repository.resolve("no-such-branch")
+            _ = try await repository.resolve("no-such-branch")
             Issue.record("resolve should have failed")
         } catch let error as GitError {
             #expect(error.kind == .notFound)
@@ -68,7 +68,7 @@ struct RepositoryTests {
     @Test func snapshotReadsFilesNestedDirectoriesAndCommitData() async throws {
         let (temp, work, first, second) = try await Self.twoCommitRepository()
         defer { temp.remove() }
-        let repository = try Repository.open(at: work)
+        let repository = try await Repository.open(at: work)
         let snapshot = try repository.snapshot(at: "main")
         #expect(snapshot.commit.hex == second)
         #expect(snapshot.message == "second\n\nwith a body\n")
@@ -81,7 +81,7 @@ struct RepositoryTests {
         #expect(snapshot.paths(under: "templ") == [])
         #expect(snapshot.paths(under: "").count == 4)
 
-        let older = try repository.snapshot(at: try repository.resolve("HEAD~1"))
+        let older = try await repository.snapshot(at: try repository.resolve("HEAD~1"))
         #expect(older.commit.hex == first)
         #expect(Array(older.files.keys) == ["aeolus.yaml"])
     }
@@ -93,7 +93,7 @@ struct RepositoryTests {
         let repository = try Repository.create(at: bare, bare: true)
         #expect(repository.isBare)
 
-        let first = try #require(try repository.commit(onto: "status", changes: [
+        let first = try await #require(try repository.commit(onto: "status", changes: [
             "status/reactions/r1.yaml": .write("phase: Applied\n"),
             "status/summary.yaml": .write("probes: 1\n"),
         ], message: "status: r1 applied", author: Self.author))
@@ -104,14 +104,14 @@ struct RepositoryTests {
         #expect(try await Git.run(["-C", bare, "rev-list", "--count", "status"]) == "1")
 
         // Same content again: no commit, branch untouched.
-        let unchanged = try repository.commit(onto: "status", changes: ["status/summary.yaml": .write("probes: 1\n")],
+        let unchanged = try await repository.commit(onto: "status", changes: ["status/summary.yaml": .write("probes: 1\n")],
                                               message: "no-op", author: Self.author)
         #expect(unchanged == nil)
         #expect(try repository.branchTip("status") == first)
         // Deleting an absent path changes nothing either.
-        #expect(try repository.commit(onto: "status", changes: ["absent.yaml": .delete], message: "no-op", author: Self.author) == nil)
+        await #expect(try repository.commit(onto: "status", changes: ["absent.yaml": .delete], message: "no-op", author: Self.author) == nil)
 
-        let second = try #require(try repository.commit(onto: "refs/heads/status", changes: [
+        let second = try await #require(try repository.commit(onto: "refs/heads/status", changes: [
             "status/summary.yaml": .write("probes: 2\n"),
             "status/reactions": .delete,
             "status/reactions/r2.yaml": .write("phase: Pending\n"),
@@ -119,7 +119,7 @@ struct RepositoryTests {
         #expect(try await Git.run(["-C", bare, "rev-parse", "status^"]) == first.hex)
         #expect(try await Git.run(["-C", bare, "ls-tree", "-r", "--name-only", "status"])
                 == "status/reactions/r2.yaml\nstatus/summary.yaml")
-        #expect(try repository.snapshot(at: second).text(at: "status/summary.yaml") == "probes: 2\n")
+        await #expect(try repository.snapshot(at: second).text(at: "status/summary.yaml") == "probes: 2\n")
         #expect(try await Git.run(["-C", bare, "fsck", "--strict"]).isEmpty)
     }
 
@@ -129,15 +129,15 @@ struct RepositoryTests {
         try await Git.run(["-C", work, "update-index", "--chmod=+x", "templates/tcp/probe.bpf.c"])
         try await Git.run(["-C", work, "commit", "--quiet", "-m", "executable"])
         let tip = try await Git.run(["-C", work, "rev-parse", "HEAD"])
-        let repository = try Repository.open(at: work)
+        let repository = try await Repository.open(at: work)
 
-        let id = try #require(try repository.commit(onto: "main", changes: [
+        let id = try await #require(try repository.commit(onto: "main", changes: [
             "templates/tcp/probe.bpf.c": .write("int y;\n"),
             "policies/baseline.yaml": .delete,
         ], message: "edit", author: Self.author))
         #expect(try await Git.run(["-C", work, "rev-parse", "main^"]) == tip)
         #expect(try await Git.run(["-C", work, "ls-tree", "-r", "main"]).contains("100755 blob"))
-        #expect(try repository.snapshot(at: id).files.keys.sorted()
+        await #expect(try repository.snapshot(at: id).files.keys.sorted()
                 == ["aeolus.yaml", "templates/tcp/probe.bpf.c", "templates/tcp/template.yaml"])
         _ = second
     }
@@ -145,9 +145,9 @@ struct RepositoryTests {
     @Test func commitWithAnExplicitParentMovesTheBranch() async throws {
         let (temp, work, first, _) = try await Self.twoCommitRepository()
         defer { temp.remove() }
-        let repository = try Repository.open(at: work)
+        let repository = try await Repository.open(at: work)
         let parent = try #require(ObjectID(hex: first))
-        let id = try #require(try repository.commit(onto: "main", parent: parent, changes: ["x.yaml": .write("x: 1\n")],
+        let id = try await #require(try repository.commit(onto: "main", parent: parent, changes: ["x.yaml": .write("x: 1\n")],
                                                     message: "on first", author: Self.author))
         #expect(try repository.branchTip("main") == id)
         #expect(try await Git.run(["-C", work, "rev-parse", "main^"]) == first)

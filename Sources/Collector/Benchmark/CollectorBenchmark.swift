@@ -1,6 +1,7 @@
 import AeolusModel
 import BPFKit
 import Foundation
+import ProcessKit
 import Logging
 
 /// Measures the collector's hot path: map entries read, decoded and exported per second, and
@@ -98,7 +99,7 @@ public enum CollectorBenchmark {
         let cpuBefore = cpuSeconds(), start = ContinuousClock.now
         var decodeSeconds = 0.0
         for _ in 0..<rounds {
-            let (points, seconds) = try await Blocking.run("collector-bench") { () -> ([MetricPoint], Double) in
+            let (points, seconds) = try await DedicatedThread.run("collector-bench") { () -> ([MetricPoint], Double) in
                 let started = threadCPUSeconds()
                 let points = try round(box.decoder)
                 return (points, threadCPUSeconds() - started)

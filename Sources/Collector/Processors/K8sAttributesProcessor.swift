@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 
 /// Makes `k8sattributes` processors.
 public struct K8sAttributesProcessorFactory: ProcessorFactory {
@@ -30,7 +31,7 @@ public final class K8sAttributesProcessor: Processor {
     /// The file's pods now (read again when it changed; off the cooperative pool).
     func snapshot() async throws -> PodInventory.Snapshot {
         let inventory = self.inventory
-        return try await Blocking.run("collector-k8s") { inventory.refresh() }
+        return try await DedicatedThread.run("collector-k8s") { inventory.refresh() }
     }
 
     /// `batch` with the attributes of `pods` added.

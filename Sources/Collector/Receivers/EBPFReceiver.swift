@@ -1,6 +1,7 @@
 import AeolusModel
 import BPFKit
 import Foundation
+import ProcessKit
 import Logging
 
 /// The configuration of the receivers that read the agent's probes (`ebpf` and `ringbuf`).
@@ -65,7 +66,7 @@ public final class EBPFReceiver: Receiver {
     /// Reads every map once and hands the batch on (the timer's tick; tests call it directly).
     static func scrape(reader: ProbeMapReader, context: ComponentContext, next: any Consumer) async {
         do {
-            let (batch, entries) = try await Blocking.run("collector-ebpf") { try reader.read() }
+            let (batch, entries) = try await DedicatedThread.run("collector-ebpf") { try reader.read() }
             context.telemetry.mapEntriesRead(context.telemetryName, entries)
             await context.handOn(batch, to: next)
         } catch {
