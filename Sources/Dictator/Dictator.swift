@@ -1,4 +1,5 @@
 import AeolusModel
+import CommitVerification
 import Compiler
 import Foundation
 import GitKit
@@ -50,6 +51,8 @@ public struct DictatorConfiguration: Sendable {
     public var leaderElection: LeaderElectionConfiguration?
     /// How much is remembered of series, cooldowns, ended reactions and lost nodes.
     public var bounds = DictatorBounds()
+    /// Signed commits: a head commit this verifier refuses is not applied; nil applies every revision.
+    public var commitVerifier: CommitVerifier?
 
     /// A configuration with defaults.
     public init(remote: GitRemote, workdir: String) {
@@ -91,7 +94,8 @@ public struct Dictator: Sendable {
                               bounds: configuration.bounds, logger: logger)
         gitSource = GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
                               pollInterval: configuration.pollInterval,
-                              lastGoodFile: configuration.workdir + "/last-good.json", logger: logger)
+                              lastGoodFile: configuration.workdir + "/last-good.json",
+                              verifier: configuration.commitVerifier, logger: logger)
         if let kubernetes = configuration.kubernetes {
             kubeSource = KubeSource(config: kubernetes, namespace: configuration.kubeNamespace, state: state, logger: logger)
         } else {

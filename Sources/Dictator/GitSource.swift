@@ -1,4 +1,5 @@
 import AeolusModel
+import CommitVerification
 import Compiler
 import Foundation
 import GitKit
@@ -57,6 +58,8 @@ public final class GitSource: DesiredSource, Sendable {
     public let repository: Repository
     /// Time between fetches.
     public let pollInterval: Duration
+    /// Checks the branch head's signature before anything of it is read; nil: no check.
+    public let verifier: CommitVerifier?
     private let state: DictatorState
     private let reconciler: ReconcilerBox
     private let wakeup = Wakeup()
@@ -65,10 +68,12 @@ public final class GitSource: DesiredSource, Sendable {
     private let logger: Logger
 
     /// A source polling `remote` through the bare clone `repository`.
-    /// The last good objects are kept in `lastGoodFile` (when given) across restarts.
+    /// The last good objects are kept in `lastGoodFile` (when given) across restarts. With a
+    /// `verifier`, a head commit it refuses is not applied (see `verify(_:with:)`).
     public init(remote: GitRemote, repository: Repository, compiler: RepositoryCompiler, state: DictatorState,
-                pollInterval: Duration, lastGoodFile: String? = nil, logger: Logger) {
+                pollInterval: Duration, lastGoodFile: String? = nil, verifier: CommitVerifier? = nil, logger: Logger) {
         self.remote = remote
+        self.verifier = verifier
         self.repository = repository
         self.pollInterval = pollInterval
         self.state = state
@@ -143,13 +148,25 @@ public final class GitSource: DesiredSource, Sendable {
             let commit = try repository.resolve(GitRemote.tracking(remote.branch))
             if await state.revision == commit.hex { return commit.hex }
             if await state.refusedRevision == commit.hex { return await state.revision }
+            var signer: Signer?
+            if let verifier {
+                switch try await verify(commit, with: verifier) {
+                case .success(let signed): signer = signed
+                case .failure(let refusal):
+                    // Nothing of an untrusted revision is read or compiled; what is live stays live.
+                    await state.refuse(RevisionRefusal(revision: commit.hex, reason: refusal.reason.rawValue, detail: refusal.message))
+                    return await state.revision
+                }
+                stages.lap("verify")
+            }
             let snapshot = try repository.snapshot(at: commit)
             stages.lap("snapshot")
             let reconciler = self.reconciler
-            let outcome = try await OffPool.run("aeolus reconcile") {
+            var outcome = try await OffPool.run("aeolus reconcile") {
                 reconciler.reconcile(snapshot: snapshot.files, revision: commit.hex,
                                      subject: snapshot.message.split(separator: "\n").first.map(String.init) ?? "")
             }
+            outcome.signer = signer?.description
             stages.lap("build")
             await state.apply(outcome)
             // Refused as a whole (over the repository limits): the state logged why; nothing changed.
@@ -160,9 +177,11 @@ public final class GitSource: DesiredSource, Sendable {
             // Saved once the watches are woken: only the next start reads the file.
             try await OffPool.run("aeolus save last good") { reconciler.save() }
             stages.lap("save")
-            logger.info("reconciled", metadata: [
+            var metadata: Logger.Metadata = [
                 "revision": "\(commit.hex)", "seconds": "\(elapsed)",
-                "templates": "\(outcome.templates.count)", "errors": "\(outcome.errors.keys.sorted())"])
+                "templates": "\(outcome.templates.count)", "errors": "\(outcome.errors.keys.sorted())"]
+            if let signer { metadata["signed_by"] = "\(signer)" }
+            logger.info("reconciled", metadata: metadata)
             if logger.logLevel <= .debug {
                 var metadata = stages.metadata
                 metadata["revision"] = "\(commit.hex)"
@@ -174,6 +193,15 @@ public final class GitSource: DesiredSource, Sendable {
             logger.error("cannot read the branch", metadata: ["branch": "\(remote.branch)", "error": "\(error)"])
             return nil
         }
+    }
+}
+
+extension GitSource {
+    /// The verdict on `commit`'s signature: who signed it, or why it is refused. The signature is
+    /// read by libgit2 on a thread of its own; checking it is pure.
+    func verify(_ commit: ObjectID, with verifier: CommitVerifier) async throws -> Result<Signer, SignatureRefusal> {
+        let signed = try await repository.signature(of: commit)
+        return verifier.verify(signature: signed.signature, signedData: signed.signedData, committerTime: signed.committerTime)
     }
 }
 
