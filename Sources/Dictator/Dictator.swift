@@ -92,10 +92,6 @@ public struct Dictator: Sendable {
                                                                  confinement: configuration.compilerConfinement))
         state = DictatorState(branch: configuration.remote.branch, registrationsFile: configuration.workdir + "/agents.json",
                               bounds: configuration.bounds, logger: logger)
-        gitSource = GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
-                              pollInterval: configuration.pollInterval,
-                              lastGoodFile: configuration.workdir + "/last-good.json",
-                              verifier: configuration.commitVerifier, logger: logger)
         if let kubernetes = configuration.kubernetes {
             kubeSource = KubeSource(config: kubernetes, namespace: configuration.kubeNamespace, state: state, logger: logger)
         } else {
@@ -103,6 +99,12 @@ public struct Dictator: Sendable {
         }
         statusWriter = try StatusWriter(remote: configuration.remote, repository: repository, state: state,
                                         interval: configuration.statusInterval, logger: logger)
+        gitSource = GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
+                              pollInterval: configuration.pollInterval,
+                              lastGoodFile: configuration.workdir + "/last-good.json",
+                              verifier: configuration.commitVerifier,
+                              lastApplied: configuration.commitVerifier == nil ? nil : statusWriter.recordedRevision(),
+                              logger: logger)
         if configuration.leaderElection != nil { await state.setLeader(false) }
         // What the last status commit knew of the nodes stands until their agents report again.
         let nodes = statusWriter.recordedNodes()

@@ -62,6 +62,14 @@ public final class StatusWriter: Service, Sendable {
         recorded(DictatorStatus.NodeStatus.self, under: StatusPaths.nodes)
     }
 
+    /// The revision the status branch's summary records as applied (before a restart).
+    public func recordedRevision() -> String? {
+        guard let tip = try? repository.resolve(GitRemote.tracking(remote.statusBranch)),
+              let snapshot = try? repository.snapshot(at: tip),
+              let text = snapshot.text(at: StatusPaths.summary) else { return nil }
+        return (try? YAMLDecoder().decode(DictatorStatus.Summary.self, from: text))?.revision
+    }
+
     /// The documents under `folder` at the status branch's tip that decode as `type`.
     private func recorded<T: Decodable>(_ type: T.Type, under folder: String) -> [T] {
         guard let tip = try? repository.resolve(GitRemote.tracking(remote.statusBranch)),

@@ -41,9 +41,8 @@ import Testing
         let signed = try await push(work, files: ["policies/e2e.yaml": EndToEnd.policy("retransmits", template: "tcp-retransmits")],
                                     message: "retransmits everywhere", key: trusted)
 
-        let dictator = try DictatorProcess(arguments: EndToEnd.dictatorArguments(daemon, in: temp)
-                                               + ["--verify-signatures", "--trusted-keys", temp.path("allowed_signers")],
-                                           logFile: temp.path("dictator.log"))
+        let arguments = EndToEnd.dictatorArguments(daemon, in: temp) + ["--verify-signatures", "--trusted-keys", temp.path("allowed_signers")]
+        var dictator = try DictatorProcess(arguments: arguments, logFile: temp.path("dictator.log"))
         defer { dictator.stop() }
         try await steps.waitReady(dictator)
         let registration = AgentRegistration(node: "node-a", labels: ["role": "worker"], kernelVersion: "6.18", hooks: Hook.supported)
@@ -69,7 +68,8 @@ import Testing
         let recorded = await EndToEnd.eventually(60) {
             await EndToEnd.statusFile(bare, StatusPaths.summary)?.contains("head commit is not signed") == true
         }
-        #expect(recorded, "status/summary.yaml:\n\(await EndToEnd.statusFile(bare, StatusPaths.summary) ?? "none")\n\(dictator.log)")
+        let summary = await EndToEnd.statusFile(bare, StatusPaths.summary) ?? "none"
+        #expect(recorded, "status/summary.yaml:\n\(summary)\n\(dictator.log)")
         #expect(await EndToEnd.statusLog(bare).contains("revision \(unsigned.prefix(7)) not applied"))
 
         // 2. Signed by a key the file does not trust: the same, naming the key's fingerprint.
@@ -85,6 +85,15 @@ import Testing
                 "\(table.standardOutput)\(table.standardError)")
         let page = try await client.send(HTTPRequest(url: dictator.url + "/", timeout: .seconds(5)))
         #expect(String(decoding: page.body, as: UTF8.self).contains(stranger.fingerprint))
+
+        // A restart while the head is refused: the revision applied before the restart (the status
+        // branch's summary) is applied again, and the head is still refused.
+        #expect(dictator.stop() == 0, "graceful shutdown:\n\(dictator.log)")
+        dictator = try DictatorProcess(arguments: arguments, port: dictator.port, logFile: temp.path("dictator.log"))
+        try await steps.waitReady(dictator)
+        current = try await refusal(of: foreign, dictator)
+        #expect(current.summary.revision == signed, "\(dictator.log)")
+        #expect(try await probes(dictator) == ["policy/e2e/retransmits"])
 
         // 3. A trusted signature again: applied, the refusal is gone.
         let trustedAgain = try await push(work, files: ["policies/e2e.yaml": twoPolicies + "\n\n"], message: "signed change", key: trusted)
