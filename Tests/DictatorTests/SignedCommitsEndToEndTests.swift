@@ -86,6 +86,11 @@ import Testing
         let page = try await client.send(HTTPRequest(url: dictator.url + "/", timeout: .seconds(5)))
         #expect(String(decoding: page.body, as: UTF8.self).contains(stranger.fingerprint))
 
+        let counted = try await metrics(dictator)
+        for reason in ["unsigned", "untrusted_key"] {
+            #expect(counted.contains("aeolus_dictator_revisions_refused_total{reason=\"\(reason)\"} 1\n"), "\(counted)")
+        }
+
         // A restart while the head is refused: the revision applied before the restart (the status
         // branch's summary) is applied again, and the head is still refused.
         #expect(dictator.stop() == 0, "graceful shutdown:\n\(dictator.log)")
@@ -104,9 +109,9 @@ import Testing
         #expect(current.summary.refused == nil)
         #expect(try await probes(dictator) == ["policy/e2e/drops", "policy/e2e/retransmits"])
 
-        let metrics = String(decoding: try await client.send(HTTPRequest(url: dictator.url + "/metrics", timeout: .seconds(5))).body, as: UTF8.self)
-        #expect(metrics.contains("aeolus_dictator_revisions_refused_total{reason=\"unsigned\"} 1\n"), "\(metrics)")
-        #expect(metrics.contains("aeolus_dictator_revisions_refused_total{reason=\"untrusted_key\"} 1\n"))
+        // Counted since the restart: the stranger's head, refused again.
+        let restarted = try await metrics(dictator)
+        #expect(restarted.contains("aeolus_dictator_revisions_refused_total{reason=\"untrusted_key\"} 1\n"), "\(restarted)")
     }
 
     /// Usage: `--verify-signatures` needs `--trusted-keys`; a file that cannot be read, or holds
@@ -130,6 +135,11 @@ import Testing
         #expect(bad.standardError.contains("\(temp.path("bad")) holds no usable key"), "\(bad.standardError)")
         #expect(bad.standardError.contains("\(temp.path("bad")):1: ssh-ed25519: the base64 key is missing"))
         #expect(bad.standardError.contains("\(temp.path("bad")):2: no key type"))
+    }
+
+    /// The dictator's `/metrics`.
+    func metrics(_ dictator: DictatorProcess) async throws -> String {
+        String(decoding: try await client.send(HTTPRequest(url: dictator.url + "/metrics", timeout: .seconds(5))).body, as: UTF8.self)
     }
 
     /// Commits `files` (signed with `key` when given) and pushes to `main`; returns the sha.
