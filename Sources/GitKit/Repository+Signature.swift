@@ -5,13 +5,9 @@ extension Repository {
     /// The signature of `commit` (`gpgsig`) and the data it signs, through
     /// `git_commit_extract_signature`; `signature` is nil for an unsigned commit.
     public func signature(of commit: ObjectID) throws -> CommitSignature {
-        try withHandle { repository in
+        try withCommit(commit) { repository, commitHandle in
             var oid = commit.oid
-            var commitHandle: OpaquePointer?
-            try check("git_commit_lookup", git_commit_lookup(&commitHandle, repository, &oid))
-            defer { git_commit_free(commitHandle) }
-            let committerTime = git_commit_committer(commitHandle).map { Date(timeIntervalSince1970: TimeInterval($0.pointee.when.time)) }
-                ?? Date(timeIntervalSince1970: 0)
+            let committerTime = Self.time(git_commit_committer(commitHandle))
 
             var signature = git_buf()
             var signedData = git_buf()

@@ -45,10 +45,7 @@ import Testing
         var dictator = try DictatorProcess(arguments: arguments, logFile: temp.path("dictator.log"))
         defer { dictator.stop() }
         try await steps.waitReady(dictator)
-        let registration = AgentRegistration(node: "node-a", labels: ["role": "worker"], kernelVersion: "6.18", hooks: Hook.supported)
-        let registered = try await client.send(HTTPRequest(method: .post, url: dictator.url + AgentAPI.agents,
-                                                           headers: ["Content-Type": "application/json"],
-                                                           body: Array(try JSONEncoder().encode(registration)), timeout: .seconds(5)))
+        let registered = try await steps.registerWorker(dictator)
         #expect(registered.status == 200)
         #expect(try await probes(dictator) == ["policy/e2e/retransmits"])
         var current = try await status(dictator)
