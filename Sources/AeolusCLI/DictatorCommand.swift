@@ -15,7 +15,8 @@ struct DictatorCommand: AsyncParsableCommand {
         discussion: """
         Watches --branch of --repo (every --poll, and at once on POST /hooks/git), checks and compiles each \
         revision, plans probes for the registered agents and serves them the agent API. Status is committed \
-        to --status-branch, never to --branch. With --kubernetes, ProbePolicy custom resources watched on the \
+        to --status-branch, never to --branch. With --verify-signatures, a revision is applied only when its \
+        head commit is SSH-signed by a key of --trusted-keys. With --kubernetes, ProbePolicy custom resources watched on the \
         Kubernetes API join the policies of git (in-cluster service account, or --kubeconfig). With \
         --leader-elect, replicas compete for a coordination.k8s.io Lease: the holder reconciles, the others \
         serve /healthz, /metrics and status and stand by; a leader that loses the Lease exits (code 1).
@@ -114,6 +115,8 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "A keep-alive connection idle this long after its last response is closed (a watch is never idle).")
     var idleTimeout: String = "120s"
 
+    @OptionGroup var signatures: SignatureOptions
+
     @OptionGroup var compiler: CompilerOptions
 
     @OptionGroup var log: LogOptions
@@ -181,6 +184,7 @@ struct DictatorCommand: AsyncParsableCommand {
             configuration.bounds.forgetNodesAfter = forget == .zero ? nil : forget
             configuration.token = try tokenFile.map { try Daemon.secret($0, purpose: "--token-file") }
             configuration.webhookSecret = try webhookSecretFile.map { try Daemon.secret($0, purpose: "--webhook-secret-file") }
+            configuration.commitVerifier = try signatures.verifier(logger: logger)
             let (confinement, message) = try compiler.confinement()
             if confinement == .unconfined { logger.warning("\(message)") } else { logger.info("\(message)") }
             configuration.compilerConfinement = confinement

@@ -50,6 +50,8 @@ struct StatusCommand: AsyncParsableCommand {
     static func table(_ status: DictatorStatus) -> String {
         var out = "revision: \(status.summary.revision ?? "none yet")"
         if let message = status.summary.message { out += " (\(message))" }
+        if let signer = status.summary.signedBy { out += "\nsigned by: \(signer)" }
+        if let refused = status.summary.refused { out += "\nrefused: \(refused.message)" }
         out += "\nnodes: \(status.summary.nodes.total), lost: \(status.summary.nodes.lost)\n\n"
         var rows = [["NODE", "PROBE", "TEMPLATE", "STATE", "REASON"]]
         for node in status.nodes {

@@ -40,10 +40,11 @@ public enum Git {
     }
 
     /// Writes `files` (path → contents; nil deletes) into the working tree `repository`, stages
-    /// everything and commits; returns the new commit's sha.
+    /// everything and commits (SSH-signed with `signingKey` when given); returns the new commit's sha.
     @discardableResult
-    public static func commit(in repository: String, files: [String: String?], message: String) async throws -> String {
-        try await offThePool { try commitBlocking(in: repository, files: files, message: message) }
+    public static func commit(in repository: String, files: [String: String?], message: String,
+                              signingKey: SigningKey? = nil) async throws -> String {
+        try await offThePool { try commitBlocking(in: repository, files: files, message: message, signingKey: signingKey) }
     }
 
     /// A bare repository at `path` whose `main` holds `files`, made through a scratch clone.
@@ -69,7 +70,8 @@ public enum Git {
     }
 
     @discardableResult
-    static func commitBlocking(in repository: String, files: [String: String?], message: String) throws -> String {
+    static func commitBlocking(in repository: String, files: [String: String?], message: String,
+                               signingKey: SigningKey? = nil) throws -> String {
         for (relative, contents) in files {
             let path = (repository as NSString).appendingPathComponent(relative)
             if let contents {
@@ -81,7 +83,8 @@ public enum Git {
             }
         }
         try runBlocking(["-C", repository, "add", "--all"])
-        try runBlocking(["-C", repository, "commit", "--quiet", "--allow-empty", "-m", message])
+        let signing = signingKey.map { $0.gitArguments + ["-C", repository, "commit", "-S"] } ?? ["-C", repository, "commit"]
+        try runBlocking(signing + ["--quiet", "--allow-empty", "-m", message])
         return try runBlocking(["-C", repository, "rev-parse", "HEAD"])
     }
 

@@ -1,6 +1,7 @@
 import AeolusModel
 import BPFKit
 import Foundation
+import ProcessKit
 import Logging
 
 /// Attach latency of the agent from a desired-set change to the probe attached, beside the
@@ -15,7 +16,7 @@ public enum AgentBenchmark {
         let elf = [UInt8](try Data(contentsOf: URL(fileURLWithPath: objectPath)))
         var floor: [Double] = []
         for _ in 0..<iterations {
-            let sample = try await runOffPool {
+            let sample = try await DedicatedThread.run("agent-bench") {
                 let start = ContinuousClock.now
                 let object = try LoadedObject.load(elf: elf, name: "bench")
                 let link = try object.program(named: program).attachTC(interface: pod.interface, direction: .ingress, namespace: pod.netns)
@@ -75,11 +76,5 @@ public enum AgentBenchmark {
 
     static func milliseconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-    }
-
-    private static func runOffPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
     }
 }

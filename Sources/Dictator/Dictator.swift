@@ -1,4 +1,5 @@
 import AeolusModel
+import CommitVerification
 import Compiler
 import Foundation
 import GitKit
@@ -53,6 +54,8 @@ public struct DictatorConfiguration: Sendable {
     public var leaderElection: LeaderElectionConfiguration?
     /// How much is remembered of series, cooldowns, ended reactions and lost nodes.
     public var bounds = DictatorBounds()
+    /// Signed commits: a head commit this verifier refuses is not applied; nil applies every revision.
+    public var commitVerifier: CommitVerifier?
 
     /// A configuration with defaults.
     public init(remote: GitRemote, workdir: String) {
@@ -89,19 +92,15 @@ public struct Dictator: Sendable {
         self.configuration = configuration
         self.logger = logger
         let repository = try await configuration.remote.openClone(at: configuration.workdir + "/repository.git")
-        // The object cache, the saved registrations and last good objects: files,
-        // read once, off the pool.
-        (state, gitSource) = try await DedicatedThread.run("aeolus load state") { () throws -> (DictatorState, GitSource) in
+        // The object cache and the saved registrations: files, read once, off the pool.
+        let (compiler, state) = try await DedicatedThread.run("aeolus load state") { () throws -> (RepositoryCompiler, DictatorState) in
             let cache = try ObjectCache(directory: configuration.cacheDirectory ?? configuration.workdir + "/objects")
             let compiler = RepositoryCompiler(compiler: BPFCompiler(clang: try Clang.locate(), cache: cache,
                                                                      confinement: configuration.compilerConfinement))
-            let state = DictatorState(branch: configuration.remote.branch, registrationsFile: configuration.workdir + "/agents.json",
-                                      bounds: configuration.bounds, logger: logger)
-            let source = GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
-                                   pollInterval: configuration.pollInterval,
-                                   lastGoodFile: configuration.workdir + "/last-good.json", logger: logger)
-            return (state, source)
+            return (compiler, DictatorState(branch: configuration.remote.branch, registrationsFile: configuration.workdir + "/agents.json",
+                                            bounds: configuration.bounds, logger: logger))
         }
+        self.state = state
         if let kubernetes = configuration.kubernetes {
             kubeSource = KubeSource(config: kubernetes, namespace: configuration.kubeNamespace, state: state, logger: logger)
         } else {
@@ -109,6 +108,13 @@ public struct Dictator: Sendable {
         }
         statusWriter = try StatusWriter(remote: configuration.remote, repository: repository, state: state,
                                         interval: configuration.statusInterval, logger: logger)
+        let lastApplied = configuration.commitVerifier == nil ? nil : await statusWriter.recordedRevision()
+        // The last good objects: a file, read once, off the pool.
+        gitSource = await DedicatedThread.run("aeolus load last good") {
+            GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
+                      pollInterval: configuration.pollInterval, lastGoodFile: configuration.workdir + "/last-good.json",
+                      verifier: configuration.commitVerifier, lastApplied: lastApplied, logger: logger)
+        }
         if configuration.leaderElection != nil { await state.setLeader(false) }
         // What the last status commit knew of the nodes stands until their agents report again.
         let nodes = await statusWriter.recordedNodes()

@@ -42,6 +42,8 @@ public struct DictatorMetrics: Sendable, Hashable {
     public var leader = true
     /// Nodes forgotten after being lost for longer than `forgetNodesAfter`.
     public var nodesForgotten = 0
+    /// Revisions not applied, by reason (`RevisionRefusal.reason`).
+    public var revisionsRefused: [String: Int] = [:]
 }
 
 extension DictatorState {
@@ -78,6 +80,9 @@ extension DictatorState {
         metric("aeolus_dictator_leader", "gauge", "1 when this dictator leads (holds the leader-election lease).",
                [("", m.leader ? 1 : 0)])
         metric("aeolus_dictator_fetch_errors_total", "counter", "Failed git fetches.", [("", Double(m.fetchErrors))])
+        metric("aeolus_dictator_revisions_refused_total", "counter",
+               "Revisions of the branch not applied, by reason (unsigned, untrusted_key, bad_signature, unsupported_signature, over_limits).",
+               m.revisionsRefused.sorted { $0.key < $1.key }.map { ("{reason=\"\($0.key)\"}", Double($0.value)) })
         metric("aeolus_dictator_status_push_retries_total", "counter", "Status pushes retried.", [("", Double(m.pushRetries))])
         metric("aeolus_dictator_status_commits_total", "counter", "Status commits pushed.", [("", Double(m.statusCommits))])
         metric("aeolus_dictator_watchers", "gauge", "Open assignment watch streams.", [("", Double(m.watchers))])

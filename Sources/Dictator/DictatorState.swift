@@ -45,6 +45,8 @@ public actor DictatorState {
     /// The git revision reconciled and its subject.
     public private(set) var revision: String?
     private var subject: String?
+    /// Who signed the revision reconciled, when signatures are verified.
+    private var signer: String?
     /// What changed since the status writer last took the changes (for its commit message).
     private var pendingChanges: [String] = []
     /// Counters for `/metrics`.
@@ -86,25 +88,38 @@ public actor DictatorState {
 
     // MARK: Desired state
 
-    /// A revision refused as a whole (over the repository limits), while the previous one stays live.
-    public private(set) var refusedRevision: String?
+    /// The newest revision of the branch that was not applied (over the repository limits, or
+    /// not signed by a trusted key), while the previous one stays live; nil once a later one applies.
+    public private(set) var refusal: RevisionRefusal?
+
+    /// The revision `refusal` names.
+    public var refusedRevision: String? { refusal?.revision }
+
+    /// Records that a revision is not applied: nothing else changes, the status says why.
+    public func refuse(_ refusal: RevisionRefusal) {
+        self.refusal = refusal
+        metrics.revisionsRefused[refusal.reason, default: 0] += 1
+        pendingChanges.append(refusal.message)
+        logger.error("revision refused", metadata: [
+            "revision": "\(refusal.revision)", "reason": "\(refusal.reason)", "message": "\(refusal.message)",
+            "live": "\(revision ?? "none")"])
+    }
 
     /// Applies a reconciled revision: the templates in use, the git policies, the errors. A
-    /// refused revision changes nothing but the `_repository` errors, which say why.
+    /// refused revision changes nothing but the refusal and the `_repository` errors, which say why.
     public func apply(_ outcome: ReconcileOutcome) {
         if let refused = outcome.refused {
-            refusedRevision = outcome.revision
             errors[TemplateErrors.repository] = TemplateErrors(template: TemplateErrors.repository, revision: outcome.revision,
                                                               condition: nil, lastGoodRevision: revision, errors: refused)
-            pendingChanges.append("refused \(outcome.revision): over the repository limits (\(refused.count) problems)")
-            logger.error("revision refused: over the repository limits", metadata: [
-                "revision": "\(outcome.revision)", "problems": "\(refused.map(\.description))"])
+            refuse(RevisionRefusal(revision: outcome.revision, reason: "over_limits",
+                                   detail: "over the repository limits (\(refused.count) problems: \(refused.map(\.description).joined(separator: "; ")))"))
             return
         }
-        refusedRevision = nil
+        refusal = nil
         let previousRevision = revision
         revision = outcome.revision
         subject = outcome.subject
+        signer = outcome.signer
         templates = outcome.templates
         objects = Dictionary(outcome.templates.values.map { ($0.digest, $0.elf) }, uniquingKeysWith: { a, _ in a })
         conditions = outcome.conditions
@@ -399,7 +414,7 @@ public actor DictatorState {
         let summary = DictatorStatus.Summary(
             revision: revision, message: subject, branch: branch, templates: templateCounts,
             nodes: .init(total: nodes.count, lost: nodes.values.filter(\.lost).count),
-            probes: probeCounts, policyProblems: policyProblems)
+            probes: probeCounts, policyProblems: policyProblems, signedBy: signer, refused: refusal)
         var status = DictatorStatus(summary: summary, nodes: nodeStatuses, errors: errors.keys.sorted().map { errors[$0]! })
         status.reactions = reactionBook.recent
         status.edges = reactionBook.evaluator.edges

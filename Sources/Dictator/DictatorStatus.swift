@@ -42,6 +42,10 @@ public struct DictatorStatus: Sendable, Hashable, Codable {
         public var probes: [String: Int]
         /// Policies that could not be resolved: key → why.
         public var policyProblems: [String: String]
+        /// Who signed `revision` (key fingerprint and principals), when signatures are verified.
+        public var signedBy: String? = nil
+        /// The newest revision of the branch that is not applied, and why (`revision` stays live).
+        public var refused: RevisionRefusal? = nil
 
         /// Node counts.
         public struct Counts: Sendable, Hashable, Codable {

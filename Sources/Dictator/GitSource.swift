@@ -1,4 +1,5 @@
 import AeolusModel
+import CommitVerification
 import Compiler
 import Foundation
 import GitKit
@@ -58,6 +59,11 @@ public final class GitSource: DesiredSource, Sendable {
     public let repository: Repository
     /// Time between fetches.
     public let pollInterval: Duration
+    /// Checks the branch head's signature before anything of it is read; nil: no check.
+    public let verifier: CommitVerifier?
+    /// The revision applied before a restart (the status branch's summary), applied when the
+    /// head is refused and nothing is live yet.
+    let lastApplied: String?
     private let state: DictatorState
     private let reconciler: ReconcilerBox
     private let wakeup = Wakeup()
@@ -66,10 +72,15 @@ public final class GitSource: DesiredSource, Sendable {
     private let logger: Logger
 
     /// A source polling `remote` through the bare clone `repository`.
-    /// The last good objects are kept in `lastGoodFile` (when given) across restarts.
+    /// The last good objects are kept in `lastGoodFile` (when given) across restarts. With a
+    /// `verifier`, a head commit it refuses is not applied (see `verify(_:with:)`); when nothing
+    /// is live yet, `lastApplied` (the revision applied before a restart) is, if it verifies.
     public init(remote: GitRemote, repository: Repository, compiler: RepositoryCompiler, state: DictatorState,
-                pollInterval: Duration, lastGoodFile: String? = nil, logger: Logger) {
+                pollInterval: Duration, lastGoodFile: String? = nil, verifier: CommitVerifier? = nil,
+                lastApplied: String? = nil, logger: Logger) {
         self.remote = remote
+        self.verifier = verifier
+        self.lastApplied = lastApplied
         self.repository = repository
         self.pollInterval = pollInterval
         self.state = state
@@ -144,37 +155,86 @@ public final class GitSource: DesiredSource, Sendable {
             let commit = try await repository.resolve(GitRemote.tracking(remote.branch))
             if await state.revision == commit.hex { return commit.hex }
             if await state.refusedRevision == commit.hex { return await state.revision }
-            let snapshot = try await repository.snapshot(at: commit)
-            stages.lap("snapshot")
-            let reconciler = self.reconciler
-            let outcome = try await DedicatedThread.run("aeolus reconcile") {
-                reconciler.reconcile(snapshot: snapshot.files, revision: commit.hex,
-                                     subject: snapshot.message.split(separator: "\n").first.map(String.init) ?? "")
+            var signer: Signer?
+            if let verifier {
+                switch try await verify(commit, with: verifier) {
+                case .success(let signed): signer = signed
+                case .failure(let refusal):
+                    // Nothing of an untrusted revision is read or compiled; what is live stays live.
+                    if await state.revision == nil { await restoreLastApplied(verifier) }
+                    await state.refuse(RevisionRefusal(revision: commit.hex, reason: refusal.reason.rawValue, detail: refusal.message))
+                    return await state.revision
+                }
+                stages.lap("verify")
             }
-            stages.lap("build")
-            await state.apply(outcome)
-            // Refused as a whole (over the repository limits): the state logged why; nothing changed.
-            if outcome.refused != nil { return await state.revision }
-            stages.lap("plan")
-            let elapsed = seconds(ContinuousClock.now - start)
-            await state.recordReconcile(seconds: elapsed)
-            // Saved once the watches are woken: only the next start reads the file.
-            try await DedicatedThread.run("aeolus save last good") { reconciler.save() }
-            stages.lap("save")
-            logger.info("reconciled", metadata: [
-                "revision": "\(commit.hex)", "seconds": "\(elapsed)",
-                "templates": "\(outcome.templates.count)", "errors": "\(outcome.errors.keys.sorted())"])
-            if logger.logLevel <= .debug {
-                var metadata = stages.metadata
-                metadata["revision"] = "\(commit.hex)"
-                if let webhook { metadata["wait_ms"] = "\(Stages.milliseconds(start - webhook))" }
-                logger.debug("reconcile stages", metadata: metadata)
-            }
-            return commit.hex
+            try await reconcile(commit, signer: signer, stages: &stages, start: start, webhook: webhook)
+            return await state.revision
         } catch {
             logger.error("cannot read the branch", metadata: ["branch": "\(remote.branch)", "error": "\(error)"])
             return nil
         }
+    }
+}
+
+extension GitSource {
+    /// Reads, checks, compiles and applies `commit` (signed by `signer`, when verified).
+    private func reconcile(_ commit: ObjectID, signer: Signer?, stages: inout Stages,
+                           start: ContinuousClock.Instant, webhook: ContinuousClock.Instant?) async throws {
+        let snapshot = try await repository.snapshot(at: commit)
+        stages.lap("snapshot")
+        let reconciler = self.reconciler
+        var outcome = try await DedicatedThread.run("aeolus reconcile") {
+            reconciler.reconcile(snapshot: snapshot.files, revision: commit.hex,
+                                 subject: snapshot.message.split(separator: "\n").first.map(String.init) ?? "")
+        }
+        outcome.signer = signer?.description
+        stages.lap("build")
+        await state.apply(outcome)
+        // Refused as a whole (over the repository limits): the state logged why; nothing changed.
+        if outcome.refused != nil { return }
+        stages.lap("plan")
+        let elapsed = seconds(ContinuousClock.now - start)
+        await state.recordReconcile(seconds: elapsed)
+        // Saved once the watches are woken: only the next start reads the file.
+        try await DedicatedThread.run("aeolus save last good") { reconciler.save() }
+        stages.lap("save")
+        var metadata: Logger.Metadata = [
+            "revision": "\(commit.hex)", "seconds": "\(elapsed)",
+            "templates": "\(outcome.templates.count)", "errors": "\(outcome.errors.keys.sorted())"]
+        if let signer { metadata["signed_by"] = "\(signer)" }
+        logger.info("reconciled", metadata: metadata)
+        if logger.logLevel <= .debug {
+            var metadata = stages.metadata
+            metadata["revision"] = "\(commit.hex)"
+            if let webhook { metadata["wait_ms"] = "\(Stages.milliseconds(start - webhook))" }
+            logger.debug("reconcile stages", metadata: metadata)
+        }
+    }
+
+    /// A restarted dictator whose branch head is refused has nothing live yet: it applies the
+    /// revision its status branch records as applied before the restart, when that commit is still
+    /// in the clone and still verifies, so the last good revision stays live across restarts.
+    private func restoreLastApplied(_ verifier: CommitVerifier) async {
+        guard let revision = lastApplied, let commit = ObjectID(hex: revision) else { return }
+        do {
+            guard case .success(let signer) = try await verify(commit, with: verifier) else {
+                logger.warning("the revision applied before the restart no longer verifies", metadata: ["revision": "\(revision)"])
+                return
+            }
+            var stages = Stages(start: .now)
+            try await reconcile(commit, signer: signer, stages: &stages, start: .now, webhook: nil)
+            logger.notice("head refused: applied the revision applied before the restart", metadata: ["revision": "\(revision)"])
+        } catch {
+            logger.warning("cannot apply the revision applied before the restart", metadata: [
+                "revision": "\(revision)", "error": "\(error)"])
+        }
+    }
+
+    /// The verdict on `commit`'s signature: who signed it, or why it is refused. The signature is
+    /// read by libgit2 on a thread of its own; checking it is pure.
+    func verify(_ commit: ObjectID, with verifier: CommitVerifier) async throws -> Result<Signer, SignatureRefusal> {
+        let signed = try await repository.signature(of: commit)
+        return verifier.verify(signature: signed.signature, signedData: signed.signedData, committerTime: signed.committerTime)
     }
 }
 

@@ -52,6 +52,8 @@ public struct ReconcileOutcome: Sendable {
     /// Why the whole revision is refused (it exceeds the repository limits), or nil when it
     /// applies. A refused outcome carries nothing else: what is live stays live.
     public var refused: [Diagnostic]?
+    /// Who signed the revision (`Signer`'s description), when signatures are verified.
+    public var signer: String?
 }
 
 /// Keeps, per template, the last object that compiled and verified, and turns each new revision

@@ -30,6 +30,8 @@ public enum StatusPage {
         \(escape(summary.message ?? "")) · branch <code>\(escape(summary.branch))</code> ·
         \(summary.nodes.total) node(s)\(summary.nodes.lost > 0 ? ", \(summary.nodes.lost) lost" : "") ·
         probes: \(summary.probes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))</div>
+        \(summary.signedBy.map { "<div class=\"muted\">signed by <code>\(escape($0))</code></div>" } ?? "")
+        \(summary.refused.map { "<div id=\"refused\" class=\"refused\">\(escape($0.message))</div>" } ?? "")
 
         <h2>Template graph</h2>
         \(GraphSVG.render(templates: templates, edges: status.edges, baseline: baselineTemplates(status)))

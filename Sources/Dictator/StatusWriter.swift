@@ -63,6 +63,16 @@ public final class StatusWriter: Service, Sendable {
         await recorded(DictatorStatus.NodeStatus.self, under: StatusPaths.nodes)
     }
 
+    /// The revision the status branch's summary records as applied (before a restart).
+    public func recordedRevision() async -> String? {
+        let repository = self.repository, branch = GitRemote.tracking(remote.statusBranch)
+        return await DedicatedThread.run("aeolus read status branch") { () -> String? in
+            guard let tip = try? repository.resolve(branch), let snapshot = try? repository.snapshot(at: tip),
+                  let text = snapshot.text(at: StatusPaths.summary) else { return nil }
+            return (try? YAMLDecoder().decode(DictatorStatus.Summary.self, from: text))?.revision
+        }
+    }
+
     /// The documents under `folder` at the status branch's tip that decode as `type` (read and
     /// decoded off the pool: thousands of files after months of reactions).
     private func recorded<T: Decodable & Sendable>(_ type: T.Type, under folder: String) async -> [T] {

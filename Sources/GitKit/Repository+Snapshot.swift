@@ -4,11 +4,7 @@ import Foundation
 extension Repository {
     /// Reads the whole tree of `commit` into memory.
     public func snapshot(at commit: ObjectID) throws -> TreeSnapshot {
-        try withHandle { repository in
-            var oid = commit.oid
-            var commitHandle: OpaquePointer?
-            try check("git_commit_lookup", git_commit_lookup(&commitHandle, repository, &oid))
-            defer { git_commit_free(commitHandle) }
+        try withCommit(commit) { repository, commitHandle in
             var tree: OpaquePointer?
             try check("git_commit_tree", git_commit_tree(&tree, commitHandle))
             defer { git_tree_free(tree) }
@@ -16,9 +12,7 @@ extension Repository {
             var files: [String: Data] = [:]
             try Self.readTree(tree!, prefix: "", repository: repository, into: &files)
             let message = git_commit_message(commitHandle).map { String(cString: $0) } ?? ""
-            let authorTime = git_commit_author(commitHandle).map { Date(timeIntervalSince1970: TimeInterval($0.pointee.when.time)) }
-                ?? Date(timeIntervalSince1970: 0)
-            return TreeSnapshot(commit: commit, message: message, authorTime: authorTime, files: files)
+            return TreeSnapshot(commit: commit, message: message, authorTime: Self.time(git_commit_author(commitHandle)), files: files)
         }
     }
 

@@ -35,6 +35,22 @@ public final class Repository: @unchecked Sendable {
         return try body(handle)
     }
 
+    /// Runs `body` with the libgit2 handles of the repository and of `commit`, holding the lock.
+    func withCommit<R>(_ commit: ObjectID, _ body: (_ repository: OpaquePointer, _ commit: OpaquePointer) throws -> R) throws -> R {
+        try withHandle { repository in
+            var oid = commit.oid
+            var commitHandle: OpaquePointer?
+            try check("git_commit_lookup", git_commit_lookup(&commitHandle, repository, &oid))
+            defer { git_commit_free(commitHandle) }
+            return try body(repository, commitHandle!)
+        }
+    }
+
+    /// The time of an author or committer signature (1970 when there is none).
+    static func time(_ signature: UnsafePointer<git_signature>?) -> Date {
+        signature.map { Date(timeIntervalSince1970: TimeInterval($0.pointee.when.time)) } ?? Date(timeIntervalSince1970: 0)
+    }
+
     /// Creates a repository at `path` (and any missing parent folders), whose unborn HEAD points
     /// at `initialBranch`.
     public static func create(at path: String, bare: Bool = false, initialBranch: String = "main") throws -> Repository {

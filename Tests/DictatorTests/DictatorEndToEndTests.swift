@@ -31,10 +31,7 @@ import Testing
         try await steps.waitReady(dictator)
 
         // A fake agent registers and watches.
-        let registration = AgentRegistration(node: "node-a", labels: ["role": "worker"], kernelVersion: "6.18", hooks: Hook.supported)
-        let registered = try await client.send(HTTPRequest(method: .post, url: dictator.url + AgentAPI.agents,
-                                                           headers: ["Content-Type": "application/json"],
-                                                           body: Array(try JSONEncoder().encode(registration)), timeout: .seconds(5)))
+        let registered = try await steps.registerWorker(dictator)
         #expect(registered.status == 200)
         let initial = try JSONDecoder().decode(NodeAssignment.self, from: Data(registered.body))
         #expect(initial.probes.isEmpty)

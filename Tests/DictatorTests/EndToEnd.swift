@@ -76,6 +76,15 @@ struct EndToEnd {
         #expect(ready, "dictator not ready:\n\(dictator.log)")
     }
 
+    /// Registers a fake agent `node-a` labelled `role: worker` (what `policy(_:template:)`
+    /// selects); the dictator's answer carries its first assignment.
+    func registerWorker(_ dictator: DictatorProcess) async throws -> HTTPResponse {
+        let registration = AgentRegistration(node: "node-a", labels: ["role": "worker"], kernelVersion: "6.18", hooks: Hook.supported)
+        return try await client.send(HTTPRequest(method: .post, url: dictator.url + AgentAPI.agents,
+                                                 headers: ["Content-Type": "application/json"],
+                                                 body: Array(try JSONEncoder().encode(registration)), timeout: .seconds(5)))
+    }
+
     /// Commits `files` (nil deletes) in the clone `work` and pushes to `main`; returns the sha.
     func push(_ work: String, files: [String: String?], message: String) async throws -> String {
         let sha = try await Git.commit(in: work, files: files, message: message)
