@@ -103,8 +103,8 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("forget-nodes-after"), help: "A node lost for this long is forgotten (registration, assignment, status); 0 keeps nodes for ever.")
     var forgetNodesAfter: String = "24h"
 
-    @Option(name: .customLong("max-connections"), help: "Most HTTP connections served at once (lowered to fit the open-file limit); more wait in the listen backlog.")
-    var maxConnections: Int = HTTPConnectionLimits().maxConnections
+    @Option(name: .customLong("max-connections"), help: "Most HTTP connections served at once (default \(HTTPConnectionLimits().maxConnections), lowered to fit the open-file limit); more wait in the listen backlog.")
+    var maxConnections: Int?
 
     @Option(name: .customLong("read-header-timeout"), help: "A connection that has not sent a complete request head this long after opening is closed.")
     var readHeaderTimeout: String = "10s"
@@ -134,7 +134,7 @@ struct DictatorCommand: AsyncParsableCommand {
                              ("--idle-timeout", idleTimeout)] where try Self.duration(text, flag: flag) <= .zero {
             throw ValidationError("\(flag) must be longer than 0s")
         }
-        if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if maxEventSeries < 1 { throw ValidationError("--max-event-series must be at least 1") }
         if sshKey != nil && knownHosts == nil { throw ValidationError("--ssh-key needs --known-hosts") }
         if gitPasswordFile != nil && gitUsername == nil { throw ValidationError("--git-password-file needs --git-username") }
@@ -172,9 +172,10 @@ struct DictatorCommand: AsyncParsableCommand {
             configuration.connections = HTTPConnectionLimits(
                 requestHeader: try Self.duration(readHeaderTimeout, flag: "--read-header-timeout"),
                 requestBody: try Self.duration(readBodyTimeout, flag: "--read-body-timeout"),
-                idle: try Self.duration(idleTimeout, flag: "--idle-timeout"), maxConnections: maxConnections)
+                idle: try Self.duration(idleTimeout, flag: "--idle-timeout"),
+                maxConnections: maxConnections ?? HTTPConnectionLimits().maxConnections)
             let served = configuration.connections.effectiveMaxConnections(openFileLimit: Int(exactly: files))
-            if served < maxConnections {
+            if let maxConnections, served < maxConnections {
                 logger.warning("fewer connections than --max-connections: the open-file limit is lower", metadata: [
                     "served": "\(served)", "RLIMIT_NOFILE": "\(files)"])
             }

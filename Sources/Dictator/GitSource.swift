@@ -5,6 +5,7 @@ import Foundation
 import GitKit
 import Logging
 import ProcessKit
+import ServiceKit
 import ServiceLifecycle
 import Synchronization
 
@@ -196,7 +197,12 @@ extension GitSource {
         let elapsed = seconds(ContinuousClock.now - start)
         await state.recordReconcile(seconds: elapsed)
         // Saved once the watches are woken: only the next start reads the file.
-        try await DedicatedThread.run("aeolus save last good") { reconciler.save() }
+        // The revision's files, decoded documents and clang's output are garbage now: give their
+        // pages back, so a large revision does not leave the dictator at its peak for good.
+        try await DedicatedThread.run("aeolus save last good") {
+            reconciler.save()
+            FreedMemory.returnToKernel()
+        }
         stages.lap("save")
         var metadata: Logger.Metadata = [
             "revision": "\(commit.hex)", "seconds": "\(elapsed)",
