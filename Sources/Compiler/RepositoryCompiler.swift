@@ -22,6 +22,17 @@ public struct RepositoryBuild: Sendable {
     public var diagnostics: Diagnostics
     /// Templates that were declared but did not make it (decode, validation, compile or verify).
     public var failedTemplates: Set<String>
+    /// The policies and edges left out of `repository` because a template they need failed.
+    /// Whether they apply anyway, with a template's last good object, is the reconciler's call.
+    public var heldBack = HeldBack()
+
+    /// Policies and edges that decoded and validated but need a failed template.
+    public struct HeldBack: Sendable {
+        /// Policies whose template failed.
+        public var policies: [ProbePolicy] = []
+        /// Edges one of whose ends failed.
+        public var edges: [Edge] = []
+    }
 }
 
 /// Turns a repository snapshot into a `RepositoryBuild`: decode, validate, compile, verify.
@@ -74,10 +85,12 @@ public struct RepositoryCompiler: Sendable {
                 failed.insert(name)
             }
         }
-        dropDependents(of: failed, from: &repository, diagnostics: &diagnostics)
+        let heldBack = dropDependents(of: failed, from: &repository, diagnostics: &diagnostics)
         repository.templates = repository.templates.filter { compiled[$0.key] != nil }
-        return RepositoryBuild(repository: repository, templates: compiled, diagnostics: diagnostics.sorted,
-                               failedTemplates: failed)
+        var build = RepositoryBuild(repository: repository, templates: compiled, diagnostics: diagnostics.sorted,
+                                    failedTemplates: failed)
+        build.heldBack = heldBack
+        return build
     }
 
     /// The compile request of a template: every file in its folder plus the shared include folders.
@@ -102,13 +115,16 @@ public struct RepositoryCompiler: Sendable {
     }
 
     /// Policies and edges that need a failed template are skipped (with a note saying why), so
-    /// that nothing half-built is ever planned.
+    /// that nothing half-built is ever planned; they are returned, for a reconciler that still
+    /// holds the template's last good object.
     private func dropDependents(of failed: Set<String>, from repository: inout ConfigRepository,
-                                diagnostics: inout Diagnostics) {
-        guard !failed.isEmpty else { return }
+                                diagnostics: inout Diagnostics) -> RepositoryBuild.HeldBack {
+        var heldBack = RepositoryBuild.HeldBack()
+        guard !failed.isEmpty else { return heldBack }
         let snapshot = repository
         repository.policies = snapshot.policies.filter { policy in
             guard failed.contains(policy.spec.template) else { return true }
+            heldBack.policies.append(policy)
             diagnostics.append(snapshot.sourceMap(.policy(policy.key)).diagnostic(
                 .warning, path: "spec.template",
                 "policy \(policy.key) is not applied at this revision: template \"\(policy.spec.template)\" has errors"))
@@ -121,6 +137,7 @@ public struct RepositoryCompiler: Sendable {
                 diagnostics.append(repository.sourceMap(.graph).diagnostic(
                     .warning, path: "spec.edges[\(index)]",
                     "edge \(edge.from) → \(edge.deploy) is not active at this revision: template \"\(broken)\" has errors"))
+                heldBack.edges.append(edge)
             } else {
                 kept.append(index)
             }
@@ -130,6 +147,7 @@ public struct RepositoryCompiler: Sendable {
             map.renumber(list: "spec.edges", keeping: kept)
             repository.sourceMaps[.graph] = map
         }
+        return heldBack
     }
 
     static func diagnostics(for error: Error, template: Template, sourceMap: SourceMap) -> [Diagnostic] {

@@ -110,14 +110,11 @@ public struct Reconciler: Sendable {
         }
         lastGood = templates
 
-        // Policies of a broken template were dropped by the build; a kept object brings them back.
-        var policies = build.repository.policies
-        let stale = Set(conditions.filter { $0.value == .stale }.keys)
-        if !stale.isEmpty {
-            let known = Set(policies.map(\.key))
-            let raw = ConfigRepository.load(snapshot: snapshot).repository.policies
-            policies += raw.filter { stale.contains($0.spec.template) && !known.contains($0.key) }
-        }
+        // "Stale" is decided here: the build held back the policies and edges that need a
+        // broken template; those of a template whose last good object is kept apply with it.
+        let inUse = Set(templates.keys)
+        let policies = build.repository.policies + build.heldBack.policies.filter { inUse.contains($0.spec.template) }
+        let edges = build.repository.graph.edges + build.heldBack.edges.filter { inUse.contains($0.from) && inUse.contains($0.deploy) }
 
         var grouped: [String: [Diagnostic]] = [:]
         for diagnostic in build.diagnostics where diagnostic.severity == .error {
@@ -132,7 +129,7 @@ public struct Reconciler: Sendable {
         }
         var outcome = ReconcileOutcome(revision: revision, subject: subject, templates: templates, policies: policies,
                                        errors: errors, conditions: conditions)
-        outcome.edges = build.repository.graph.edges
+        outcome.edges = edges
         outcome.limits = build.repository.settings.limits
         return outcome
     }
