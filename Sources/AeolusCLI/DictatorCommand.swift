@@ -50,6 +50,18 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("token-file"), help: "File holding the secret: the admins' bearer token, from which `aeolus token` derives node and collector tokens.")
     var tokenFile: String?
 
+    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this certificate chain (PEM, with --tls-key); read again when it changes, as cert-manager rotates it.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "The private key (PEM) of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(name: .customLong("client-ca"), help: "With --tls-cert: require client certificates signed by this CA bundle (PEM).")
+    var clientCA: String?
+
+    @Option(name: .customLong("tls-reload-interval"), help: "With --tls-cert: how often the TLS files are checked for a change.")
+    var tlsReloadInterval: String = "5s"
+
     @Option(name: .customLong("webhook-secret-file"), help: "File holding the webhook secret (HMAC / GitLab token).")
     var webhookSecretFile: String?
 
@@ -109,8 +121,14 @@ struct DictatorCommand: AsyncParsableCommand {
         if statusBranch == branch { throw ValidationError("--status-branch must differ from --branch") }
         _ = try listenAddress()
         for (flag, text) in [("--poll", poll), ("--status-interval", statusInterval), ("--lost-after", lostAfter), ("--heartbeat", heartbeat),
-                             ("--event-series-idle", eventSeriesIdle), ("--forget-nodes-after", forgetNodesAfter)] {
+                             ("--event-series-idle", eventSeriesIdle), ("--forget-nodes-after", forgetNodesAfter),
+                             ("--tls-reload-interval", tlsReloadInterval)] {
             _ = try Self.duration(text, flag: flag)
+        }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if clientCA != nil && tlsCert == nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
+        if try Self.duration(tlsReloadInterval, flag: "--tls-reload-interval") <= .zero {
+            throw ValidationError("--tls-reload-interval must be positive")
         }
         if maxEventSeries < 1 { throw ValidationError("--max-event-series must be at least 1") }
         if sshKey != nil && knownHosts == nil { throw ValidationError("--ssh-key needs --known-hosts") }
@@ -151,6 +169,11 @@ struct DictatorCommand: AsyncParsableCommand {
             let forget = try Self.duration(forgetNodesAfter, flag: "--forget-nodes-after")
             configuration.bounds.forgetNodesAfter = forget == .zero ? nil : forget
             configuration.token = try tokenFile.map { try Daemon.secret($0, purpose: "--token-file") }
+            if let tlsCert, let tlsKey {
+                var tls = TLSServerConfiguration(certificateFile: tlsCert, keyFile: tlsKey, clientCAFile: clientCA)
+                tls.reloadInterval = try Self.duration(tlsReloadInterval, flag: "--tls-reload-interval")
+                configuration.tls = tls
+            }
             configuration.webhookSecret = try webhookSecretFile.map { try Daemon.secret($0, purpose: "--webhook-secret-file") }
             let (confinement, message) = try compiler.confinement()
             if confinement == .unconfined { logger.warning("\(message)") } else { logger.info("\(message)") }
@@ -169,7 +192,8 @@ struct DictatorCommand: AsyncParsableCommand {
             }
             let dictator = try await Dictator(configuration: configuration, logger: logger)
             try await dictator.run { port in
-                logger.notice("listening", metadata: ["address": "\(host):\(port)", "repo": "\(repo)", "branch": "\(branch)"])
+                logger.notice("listening", metadata: ["address": "\(host):\(port)", "scheme": "\(tlsCert == nil ? "http" : "https")",
+                                                      "repo": "\(repo)", "branch": "\(branch)"])
             }
         }
     }

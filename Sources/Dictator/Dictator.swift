@@ -50,6 +50,8 @@ public struct DictatorConfiguration: Sendable {
     public var leaderElection: LeaderElectionConfiguration?
     /// How much is remembered of series, cooldowns, ended reactions and lost nodes.
     public var bounds = DictatorBounds()
+    /// Serve HTTPS with these files (reloaded when they change); nil: plain HTTP.
+    public var tls: TLSServerConfiguration?
 
     /// A configuration with defaults.
     public init(remote: GitRemote, workdir: String) {
@@ -71,6 +73,8 @@ public struct Dictator: Sendable {
     public let statusWriter: StatusWriter
     /// The ProbePolicy custom-resource source, when a Kubernetes API is configured.
     public let kubeSource: KubeSource?
+    /// The TLS identity served, when `configuration.tls` is set.
+    public let tls: ReloadingTLSContext?
     private let logger: Logger
 
     /// Prepares a dictator: clones (or opens) the repository under the workdir. Throws when the
@@ -78,6 +82,12 @@ public struct Dictator: Sendable {
     public init(configuration: DictatorConfiguration, logger: Logger = Logger(label: "aeolus.dictator")) async throws {
         self.configuration = configuration
         self.logger = logger
+        // The TLS files first: a missing or broken one stops the dictator before it clones.
+        if let files = configuration.tls {
+            tls = try await OffPool.run("aeolus-tls-load") { try ReloadingTLSContext(configuration: files) }
+        } else {
+            tls = nil
+        }
         do {
             try FileManager.default.createDirectory(atPath: configuration.workdir, withIntermediateDirectories: true)
         } catch {
@@ -127,8 +137,10 @@ public struct Dictator: Sendable {
                                     webhook: WebhookVerifier(secret: configuration.webhookSecret),
                                     branch: configuration.remote.branch, onPush: { source.trigger() })
         return Application(router: server.router(),
+                           server: .http1(tls: tls),
                            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                                 serverName: "aeolus-dictator", backlog: configuration.backlog),
+                           services: tls.map { [TLSReloader(context: $0, logger: logger)] } ?? [],
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
                            logger: logger)
     }
