@@ -22,11 +22,12 @@ import Testing
         return dictator
     }
 
-    /// `aeolus agent` for `node` (labelled role=worker, no pods) against `dictator` with `tls` arguments.
-    static func agent(_ node: String, _ dictator: DictatorProcess, tls: [String], in temp: TemporaryDirectory) throws -> AeolusProcess {
+    /// `aeolus agent` for `node` (labelled `label`, no pods) against `dictator` with `tls` arguments.
+    static func agent(_ node: String, _ dictator: DictatorProcess, tls: [String], label: String = "role=worker",
+                      in temp: TemporaryDirectory) throws -> AeolusProcess {
         try "[]".write(toFile: temp.path("pods.json"), atomically: true, encoding: .utf8)
         return try AeolusProcess(arguments: [
-            "agent", "--node", node, "--dictator", dictator.url, "--token-file", temp.path("token"), "--label", "role=worker",
+            "agent", "--node", node, "--dictator", dictator.url, "--token-file", temp.path("token"), "--label", label,
             "--pods", temp.path("pods.json"), "--state-dir", temp.path("agent-\(node)"), "--listen", "none", "--interval", "0.2",
         ] + tls, logFile: temp.path("agent-\(node).log"))
     }
@@ -111,7 +112,7 @@ import Testing
         var processes: [AeolusProcess] = []
         defer {
             processes.forEach { $0.kill() }
-            try? FileManager.default.removeItem(atPath: "/sys/fs/bpf/aeolus/\(node)")
+            for name in [node, node + "-wrong"] { try? FileManager.default.removeItem(atPath: "/sys/fs/bpf/aeolus/\(name)") }
             rmdir("/sys/fs/bpf/aeolus")
             temp.remove()
         }
@@ -194,12 +195,8 @@ import Testing
 
         // The agent with a client certificate registers (role=idle: nothing to load); without one it does not.
         let clientFlags = ["--ca", pki.caCertificate, "--client-cert", pki.clientCertificate, "--client-key", pki.clientKey]
-        try "[]".write(toFile: temp.path("pods.json"), atomically: true, encoding: .utf8)
         for (node, flags) in [("mtls-bare", ["--ca", pki.caCertificate]), ("mtls-cert", clientFlags)] {
-            processes.append(try AeolusProcess(arguments: [
-                "agent", "--node", node, "--dictator", dictator.url, "--token-file", temp.path("token"), "--label", "role=idle",
-                "--pods", temp.path("pods.json"), "--state-dir", temp.path("agent-\(node)"), "--listen", "none"] + flags,
-                logFile: temp.path("agent-\(node).log")))
+            processes.append(try Self.agent(node, dictator, tls: flags, label: "role=idle", in: temp))
         }
         // The collector with `cert_file` and `key_file` delivers.
         processes.append(try Self.collector("mtls", dictator, tls: """
@@ -262,5 +259,9 @@ import Testing
         }
         #expect(alive, "\(dictator.log)")
         #expect(dictator.isRunning)
+
+        // SIGTERM with the watch and a keep-alive connection open: a clean stop within the deadline.
+        #expect(dictator.stop() == 0)
+        #expect(dictator.log.contains("stopped") && !dictator.log.contains("did not stop within"), "\(dictator.log)")
     }
 }

@@ -34,13 +34,14 @@ public final class ReloadingTLSContext: @unchecked Sendable {
 
     /// The current certificate's serial and expiry, as log metadata.
     var metadata: Logger.Metadata {
-        let identity = lock.withLock { identity }
-        return ["serial": "\(identity.serial)", "not_after": "\(identity.notValidAfter)",
+        let current = lock.withLock { self.identity }
+        return ["serial": "\(current.serial)", "not_after": "\(current.notValidAfter)",
                 "certificate": "\(configuration.certificateFile)"]
     }
 
     /// Reloads when a file's stamp changed since the last look; blocking (`stat`, file reads).
-    /// Returns the outcome for the caller to log: nil when nothing changed.
+    /// Returns the outcome for the caller to log (the new identity is `current` then): nil when
+    /// nothing changed.
     func reloadIfChanged() -> Result<TLSServerIdentity, TLSFileError>? {
         let now = configuration.stamps()
         guard lock.withLock({ now != stamps }) else { return nil }
@@ -72,10 +73,8 @@ struct TLSReloader: Service {
                 if await wakeup.isStopped { break }
                 let context = context
                 switch try? await OffPool.run("aeolus-tls-reload", { context.reloadIfChanged() }) {
-                case .success(let identity):
-                    logger.notice("TLS certificate reloaded", metadata: [
-                        "serial": "\(identity.serial)", "not_after": "\(identity.notValidAfter)",
-                        "certificate": "\(context.configuration.certificateFile)"])
+                case .success:
+                    logger.notice("TLS certificate reloaded", metadata: context.metadata)
                 case .failure(let error):
                     logger.error("TLS files changed but cannot be used; still serving the previous certificate: \(error)",
                                  metadata: ["serial": "\(context.serial)"])

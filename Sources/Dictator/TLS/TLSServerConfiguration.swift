@@ -43,6 +43,9 @@ public struct TLSServerConfiguration: Sendable, Hashable {
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
                                                                      privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
+        // A closing connection waits this long for the client's close_notify (an idle keep-alive
+        // client never answers): NIO's 5 s would spend the dictator's whole stop deadline.
+        configuration.shutdownTimeout = .seconds(1)
         if let clientCAFile {
             let roots = try parse(read("--client-ca", clientCAFile), "--client-ca", clientCAFile) {
                 try NIOSSLCertificate.fromPEMBytes($0)
