@@ -1,6 +1,7 @@
 import AeolusModel
 import AeolusTesting
 import CurlKit
+import Dictator
 import Foundation
 import Testing
 
@@ -221,8 +222,9 @@ import Testing
         let dictator = try await dictator(pki, daemon, in: temp, extra: ["--tls-reload-interval", "200ms"])
         defer { dictator.stop() }
         let tls = TLSOptions.caFile(pki.caCertificate)
+        let port = dictator.port
         let first = try await offThePool { try HTTPTestServerCertificates.serial(ofCertificate: pki.serverCertificate) }
-        #expect(try await offThePool { try HTTPTestServerCertificates.servedSerial(port: dictator.port) } == first)
+        #expect(try await offThePool { try HTTPTestServerCertificates.servedSerial(port: port) } == first)
 
         // An agent's watch, open across the rotation.
         let registration = AgentRegistration(node: "rotation", labels: [:], kernelVersion: "6.18", hooks: Hook.supported)
@@ -240,13 +242,13 @@ import Testing
         // A broken certificate file is logged and the old pair kept.
         try "not a certificate\n".write(toFile: pki.serverCertificate, atomically: true, encoding: .utf8)
         #expect(await EndToEnd.eventually(30) { dictator.log.contains("TLS files changed but cannot be used") }, "\(dictator.log)")
-        #expect(try await offThePool { try HTTPTestServerCertificates.servedSerial(port: dictator.port) } == first)
+        #expect(try await offThePool { try HTTPTestServerCertificates.servedSerial(port: port) } == first)
 
         // A new pair (as cert-manager writes it): new connections get it, without a restart.
         let second = try await offThePool { try pki.reissueServerCertificate() }
         #expect(second != first)
         #expect(await EndToEnd.eventually(30) {
-            (try? await offThePool { try HTTPTestServerCertificates.servedSerial(port: dictator.port) }) == second
+            (try? await offThePool { try HTTPTestServerCertificates.servedSerial(port: port) }) == second
         }, "\(dictator.log)")
         let rotated = ContinuousClock.now
         #expect(dictator.log.contains("TLS certificate reloaded"))
