@@ -82,6 +82,7 @@ let package = Package(
         // The dictator (AHD): git source, desired state, planner, agent API, status writer, reactions.
         .target(name: "Dictator", dependencies: [
             "AeolusModel", "GitKit", "Compiler", "RemoteWrite", "CurlKit", "KubeKit", "ReactionEngine", "ServiceKit",
+            "ProcessKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             // HTTPS on the dictator's API: a TLS child channel whose certificate follows rotation.
             .product(name: "HummingbirdCore", package: "hummingbird"),

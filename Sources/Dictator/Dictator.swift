@@ -5,6 +5,7 @@ import GitKit
 import Hummingbird
 import KubeKit
 import Logging
+import ProcessKit
 import ServiceLifecycle
 import ServiceKit
 
@@ -84,7 +85,7 @@ public struct Dictator: Sendable {
         self.logger = logger
         // The TLS files first: a missing or broken one stops the dictator before it clones.
         if let files = configuration.tls {
-            tls = try await OffPool.run("aeolus-tls-load") { try ReloadingTLSContext(configuration: files) }
+            tls = try await DedicatedThread.run("aeolus-tls-load") { try ReloadingTLSContext(configuration: files) }
         } else {
             tls = nil
         }

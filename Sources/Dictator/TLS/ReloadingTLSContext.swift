@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOSSL
+import ProcessKit
 import ServiceLifecycle
 
 /// The TLS identity new connections get, replaced when the files change (cert-manager rotating a
@@ -72,7 +73,7 @@ struct TLSReloader: Service {
                 await wakeup.wait(upTo: context.configuration.reloadInterval)
                 if await wakeup.isStopped { break }
                 let context = context
-                switch try? await OffPool.run("aeolus-tls-reload", { context.reloadIfChanged() }) {
+                switch await DedicatedThread.run("aeolus-tls-reload", { context.reloadIfChanged() }) {
                 case .success:
                     logger.notice("TLS certificate reloaded", metadata: context.metadata)
                 case .failure(let error):
