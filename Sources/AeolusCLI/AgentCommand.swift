@@ -57,6 +57,8 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Seconds between reconcile passes (pods re-listed, state rewritten).")
     var interval: Double = 1
 
+    @OptionGroup var tls: ClientTLSOptions
+
     @OptionGroup var log: LogOptions
 
     var options: AgentCommandOptions {
@@ -86,6 +88,7 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = Logger(label: "aeolus.agent")
         try await Daemon.run("agent", logger: logger) {
             var options = options
+            options.tls = try tls.tlsOptions()
             if let tokenFile {
                 // Read once at start (a missing or unreadable file ends the agent at once), then
                 // before each request: a projected service-account token rotates.

@@ -52,6 +52,18 @@ struct DictatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("token-file"), help: "File holding the secret: the admins' bearer token, from which `aeolus token` derives node and collector tokens.")
     var tokenFile: String?
 
+    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this certificate chain (PEM, with --tls-key); read again when it changes, as cert-manager rotates it.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "The private key (PEM) of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(name: .customLong("client-ca"), help: "With --tls-cert: require client certificates signed by this CA bundle (PEM).")
+    var clientCA: String?
+
+    @Option(name: .customLong("tls-reload-interval"), help: "With --tls-cert: how often the TLS files are checked for a change.")
+    var tlsReloadInterval: String = "5s"
+
     @Option(name: .customLong("webhook-secret-file"), help: "File holding the webhook secret (HMAC / GitLab token).")
     var webhookSecretFile: String?
 
@@ -127,14 +139,17 @@ struct DictatorCommand: AsyncParsableCommand {
         for (flag, text) in [("--poll", poll), ("--status-interval", statusInterval), ("--lost-after", lostAfter), ("--heartbeat", heartbeat),
                              ("--event-series-idle", eventSeriesIdle), ("--forget-nodes-after", forgetNodesAfter),
                              ("--read-header-timeout", readHeaderTimeout), ("--read-body-timeout", readBodyTimeout),
-                             ("--idle-timeout", idleTimeout)] {
+                             ("--idle-timeout", idleTimeout), ("--tls-reload-interval", tlsReloadInterval)] {
             _ = try Self.duration(text, flag: flag)
         }
         for (flag, text) in [("--read-header-timeout", readHeaderTimeout), ("--read-body-timeout", readBodyTimeout),
-                             ("--idle-timeout", idleTimeout)] where try Self.duration(text, flag: flag) <= .zero {
+                             ("--idle-timeout", idleTimeout), ("--tls-reload-interval", tlsReloadInterval)]
+        where try Self.duration(text, flag: flag) <= .zero {
             throw ValidationError("\(flag) must be longer than 0s")
         }
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if clientCA != nil && tlsCert == nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
         if maxEventSeries < 1 { throw ValidationError("--max-event-series must be at least 1") }
         if sshKey != nil && knownHosts == nil { throw ValidationError("--ssh-key needs --known-hosts") }
         if gitPasswordFile != nil && gitUsername == nil { throw ValidationError("--git-password-file needs --git-username") }
@@ -184,6 +199,11 @@ struct DictatorCommand: AsyncParsableCommand {
             let forget = try Self.duration(forgetNodesAfter, flag: "--forget-nodes-after")
             configuration.bounds.forgetNodesAfter = forget == .zero ? nil : forget
             configuration.token = try tokenFile.map { try Daemon.secret($0, purpose: "--token-file") }
+            if let tlsCert, let tlsKey {
+                var tls = TLSServerConfiguration(certificateFile: tlsCert, keyFile: tlsKey, clientCAFile: clientCA)
+                tls.reloadInterval = try Self.duration(tlsReloadInterval, flag: "--tls-reload-interval")
+                configuration.tls = tls
+            }
             configuration.webhookSecret = try webhookSecretFile.map { try Daemon.secret($0, purpose: "--webhook-secret-file") }
             configuration.commitVerifier = try signatures.verifier(logger: logger)
             let (confinement, message) = try compiler.confinement()
@@ -203,7 +223,8 @@ struct DictatorCommand: AsyncParsableCommand {
             }
             let dictator = try await Dictator(configuration: configuration, logger: logger)
             try await dictator.run { port in
-                logger.notice("listening", metadata: ["address": "\(host):\(port)", "repo": "\(repo)", "branch": "\(branch)"])
+                logger.notice("listening", metadata: ["address": "\(host):\(port)", "scheme": "\(tlsCert == nil ? "http" : "https")",
+                                                      "repo": "\(repo)", "branch": "\(branch)"])
             }
         }
     }

@@ -12,7 +12,7 @@ struct StatusCommand: AsyncParsableCommand {
     /// How the status prints.
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
 
-    @Option(help: "The dictator's URL, e.g. http://127.0.0.1:8080.")
+    @Option(help: "The dictator's URL, e.g. http://127.0.0.1:8080 (https:// with --ca for a dictator serving TLS).")
     var dictator: String
 
     @Option(help: "table or json.")
@@ -21,14 +21,23 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(name: .customLong("token-file"), help: "File holding the dictator's secret (node and collector tokens may not read the status).")
     var tokenFile: String?
 
+    @OptionGroup var tls: ClientTLSOptions
+
     func run() async throws {
         let token = try tokenFile.map { try Daemon.secret($0, purpose: "--token-file") }
+        let client: HTTPClient
+        do {
+            client = HTTPClient(tls: try tls.tlsOptions())
+        } catch {
+            FileHandleStandardError.write("aeolus status: \(error)\n")
+            throw ExitCode(1)
+        }
         let base = dictator.hasSuffix("/") ? String(dictator.dropLast()) : dictator
         let request = HTTPRequest(url: base + "/api/v1/status", headers: ["Accept": "application/json"],
                                   timeout: .seconds(10), connectTimeout: .seconds(5), bearerToken: token)
         let response: HTTPResponse
         do {
-            response = try HTTPClient().sendBlocking(request)
+            response = try await client.send(request)
         } catch {
             FileHandleStandardError.write("aeolus status: cannot reach \(base): \(error)\n")
             throw ExitCode(1)

@@ -6,13 +6,17 @@ public final class DictatorProcess: AeolusProcess {
     /// The port it listens on.
     public let port: Int
 
-    /// `http://127.0.0.1:<port>`.
-    public var url: String { "http://127.0.0.1:\(port)" }
+    /// Whether it serves HTTPS (its arguments name `--tls-cert`).
+    public let tls: Bool
+
+    /// `http://127.0.0.1:<port>`, or `https://` when it serves TLS.
+    public var url: String { "\(tls ? "https" : "http")://127.0.0.1:\(port)" }
 
     /// Starts `aeolus dictator --listen 127.0.0.1:<port> arguments...` (the port reused when given).
     public init(arguments: [String], port: Int? = nil, logFile: String) throws {
         let port = try port ?? GitDaemon.freeLoopbackPort()
         self.port = port
+        self.tls = arguments.contains("--tls-cert")
         try super.init(arguments: ["dictator", "--listen", "127.0.0.1:\(port)"] + arguments, logFile: logFile)
     }
 }

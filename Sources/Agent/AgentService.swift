@@ -1,4 +1,5 @@
 import AeolusModel
+import CurlKit
 import Foundation
 import Hummingbird
 import KubeKit
@@ -37,6 +38,9 @@ public struct AgentCommandOptions: Sendable, Hashable {
     public var tokenFile: String?
     /// The node's labels, registered with the dictator (policies' node selectors match them).
     public var labels: [String: String]
+    /// How the dictator's HTTPS certificate is checked (`--ca`) and the agent's client
+    /// certificate (`--client-cert`, `--client-key`) for a dictator that requires one.
+    public var tls = TLSOptions()
 
     /// Where an agent learns its node's pods.
     public enum PodSource: Sendable, Hashable {
@@ -185,7 +189,7 @@ public enum AgentService {
         let registration = AgentRegistration(node: options.node, labels: options.labels,
                                              kernelVersion: KernelInfo.release, hooks: Hook.supported)
         return DictatorClient(baseURL: url, token: options.tokenFile.map { .file($0) } ?? .fixed(options.token), registration: registration,
-                              labelsFromNode: options.pods == .kubernetes)
+                              tls: options.tls, labelsFromNode: options.pods == .kubernetes)
     }
 }
 

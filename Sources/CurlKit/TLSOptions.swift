@@ -1,8 +1,8 @@
 /// How an HTTPS connection authenticates the server and, optionally, itself.
-public struct TLSOptions: Sendable, Equatable {
+public struct TLSOptions: Sendable, Hashable {
     /// Where PEM data comes from: a file, or bytes in memory (e.g. a kubeconfig's base64-decoded
     /// `certificate-authority-data`).
-    public enum PEM: Sendable, Equatable {
+    public enum PEM: Sendable, Hashable {
         /// A PEM file on disk.
         case file(String)
         /// PEM text in memory.

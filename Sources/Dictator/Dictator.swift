@@ -56,6 +56,8 @@ public struct DictatorConfiguration: Sendable {
     public var bounds = DictatorBounds()
     /// Signed commits: a head commit this verifier refuses is not applied; nil applies every revision.
     public var commitVerifier: CommitVerifier?
+    /// Serve HTTPS with these files (reloaded when they change); nil: plain HTTP.
+    public var tls: TLSServerConfiguration?
 
     /// A configuration with defaults.
     public init(remote: GitRemote, workdir: String) {
@@ -77,11 +79,19 @@ public struct Dictator: Sendable {
     public let statusWriter: StatusWriter
     /// The ProbePolicy custom-resource source, when a Kubernetes API is configured.
     public let kubeSource: KubeSource?
+    /// The TLS identity served, when `configuration.tls` is set.
+    public let tls: ReloadingTLSContext?
     private let logger: Logger
 
     /// Prepares a dictator: clones (or opens) the repository under the workdir. Throws when the
     /// repository cannot be reached or clang is missing.
     public init(configuration: DictatorConfiguration, logger: Logger = Logger(label: "aeolus.dictator")) async throws {
+        // The TLS files first: a missing or broken one stops the dictator before it clones.
+        if let files = configuration.tls {
+            tls = try await DedicatedThread.run("aeolus-tls-load") { try ReloadingTLSContext(configuration: files) }
+        } else {
+            tls = nil
+        }
         do {
             try await DedicatedThread.run("aeolus workdir") {
                 try FileManager.default.createDirectory(atPath: configuration.workdir, withIntermediateDirectories: true)
@@ -143,11 +153,13 @@ public struct Dictator: Sendable {
                                     webhook: WebhookVerifier(secret: configuration.webhookSecret),
                                     branch: configuration.remote.branch, onPush: { source.trigger() })
         let connections = configuration.connections
-        return Application(router: server.router(), server: connections.http1,
+        return Application(router: server.router(),
+                           server: .http1(configuration: connections.http1Configuration, tls: tls),
                            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                                 serverName: "aeolus-dictator", backlog: configuration.backlog,
                                                 availableConnectionsDelegate: connections.availableConnections(
                                                     openFileLimit: Int(exactly: OpenFileLimit.current))),
+                           services: tls.map { [TLSReloader(context: $0, logger: logger)] } ?? [],
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
                            logger: logger)
     }

@@ -39,8 +39,14 @@ public struct HTTPConnectionLimits: Sendable, Equatable {
     /// The HTTP/1.1 server with these deadlines on every connection (Hummingbird's own idle
     /// timeout is not used: it counts a request head in progress as activity).
     public var http1: HTTPServerBuilder {
+        .http1(configuration: http1Configuration)
+    }
+
+    /// The HTTP/1.1 channel configuration with these deadlines, for a server built another way
+    /// (behind TLS).
+    public var http1Configuration: HTTP1Channel.Configuration {
         let limits = self
-        return .http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadlineHandler(limits: limits)]))
+        return .init(additionalChannelHandlers: [ConnectionDeadlineHandler(limits: limits)])
     }
 
     /// The connection cap as Hummingbird's accept-side delegate, lowered to what the process's

@@ -66,8 +66,10 @@ struct EndToEnd {
          "--status-interval", "200ms", "--heartbeat", "1s", "--token-file", temp.path("token")]
     }
 
-    /// Waits until the dictator answers `/readyz` with 200.
-    func waitReady(_ dictator: DictatorProcess) async throws {
+    /// Waits until the dictator answers `/readyz` with 200 (over HTTPS with `tls` when it serves TLS).
+    func waitReady(_ dictator: DictatorProcess, tls: TLSOptions = TLSOptions()) async throws {
+        var client = client
+        client.tls = tls
         let ready = await Self.eventually(120) {
             guard dictator.isRunning else { return false }
             let response = try? await client.send(HTTPRequest(url: dictator.url + "/readyz", timeout: .seconds(2)))

@@ -28,5 +28,15 @@ import Testing
         let dictatorRole = try #require(documents.first { $0.contains("kind: ClusterRole\n") && $0.contains("name: aeolus-dictator\n") })
         #expect(dictatorRole.contains("- tokenreviews"), "\(dictatorRole)")
         #expect(rendered.contains("--agent-service-account=aeolus-system:aeolus-node"))
+        // TLS from cert-manager: the dictator serves its Certificate's Secret; agents and
+        // collectors verify it with the CA from their own Certificate's Secret (not the dictator's key).
+        let certificate = try #require(documents.first { $0.contains("kind: Certificate\n") && $0.contains("secretName: aeolus-dictator-tls") })
+        #expect(certificate.contains("aeolus-dictator.aeolus-system.svc"), "\(certificate)")
+        let deployment = try #require(documents.first { $0.contains("kind: Deployment") })
+        #expect(deployment.contains("--tls-cert=/etc/aeolus/tls/tls.crt") && deployment.contains("secretName: aeolus-dictator-tls"))
+        #expect(deployment.contains("scheme: HTTPS"), "the probes speak HTTPS")
+        #expect(daemonSet.contains("--dictator=https://") && daemonSet.contains("--ca=/etc/aeolus/tls/ca.crt"))
+        #expect(daemonSet.contains("secretName: aeolus-node-tls") && !daemonSet.contains("aeolus-dictator-tls"))
+        #expect(rendered.contains("ca_file: /etc/aeolus/tls/ca.crt") && rendered.contains("endpoint: https://aeolus-dictator"))
     }
 }

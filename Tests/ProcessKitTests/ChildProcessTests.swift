@@ -42,7 +42,7 @@ import Testing
         let start = ContinuousClock.now
         #expect(child.terminateSynchronously(grace: .milliseconds(200)) == .signalled(SIGKILL))
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed >= .milliseconds(200) && elapsed < .seconds(3))
+        #expect(elapsed >= .milliseconds(200) && elapsed < .seconds(30), "bounded, not hung (generous for a loaded machine)")
     }
 
     @Test func waitWithTimeoutReturnsOnTimeWhileTheChildRuns() async throws {
@@ -55,7 +55,7 @@ import Testing
         start = ContinuousClock.now
         #expect(child.waitSynchronously(timeout: .milliseconds(200)) == nil)
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed >= .milliseconds(200) && elapsed < .seconds(2))
+        #expect(elapsed >= .milliseconds(200) && elapsed < .seconds(30), "bounded, not hung (generous for a loaded machine)")
         #expect(child.isRunning)
     }
 
@@ -184,7 +184,7 @@ import Testing
         #expect(child.standardOutput!.readLine(timeout: .seconds(10)) == "first")
         let start = ContinuousClock.now
         #expect(child.standardOutput!.readLine(timeout: .milliseconds(200)) == nil)
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(30), "bounded, not hung (generous for a loaded machine)")
     }
 
     @Test func outputToAFileAppends() throws {

@@ -14,6 +14,8 @@ public struct RemoteWriteExporterConfig: ComponentConfig {
     public var headers: [String: String] = [:]
     /// A bearer token for `Authorization`.
     public var bearerToken: String?
+    /// How an `https://` endpoint's certificate is checked, and the client certificate (`tls:`).
+    public var tls = TLSOptions()
     /// Labels added to every series that lacks them.
     public var externalLabels: [String: String] = [:]
     /// Series per request.
@@ -28,7 +30,7 @@ public struct RemoteWriteExporterConfig: ComponentConfig {
     public var failureLogInterval: Duration = .seconds(30)
 
     public init() {}
-    public static let fieldNames = ["endpoint", "timeout", "headers", "bearer_token", "external_labels",
+    public static let fieldNames = ["endpoint", "timeout", "headers", "bearer_token", "tls", "external_labels",
                                     "max_series_per_request", "sending_queue", "retry_on_failure", "shutdown_timeout",
                                     "failure_log_interval"]
 
@@ -37,6 +39,7 @@ public struct RemoteWriteExporterConfig: ComponentConfig {
         fields.read("timeout", into: &timeout) { $0.duration() }
         fields.read("headers", into: &headers) { $0.stringMap() }
         fields.read("bearer_token", into: &bearerToken) { $0.string() }
+        fields.read("tls", into: &tls) { ClientTLSConfig.read($0) }
         fields.read("external_labels", into: &externalLabels) { $0.stringMap() }
         fields.read("max_series_per_request", into: &maxSeriesPerRequest) { $0.int(minimum: 1) }
         fields.read("retry_on_failure", into: &retry) { RetryPolicy.read($0) }
@@ -106,7 +109,7 @@ public final class RemoteWriteExporter: Exporter, @unchecked Sendable {
         for (name, value) in RemoteWrite.requestHeaders { headers.add(name: name, value: value) }
         headers.add(name: "User-Agent", value: "aeolus-collector")
         for (name, value) in config.headers.sorted(by: { $0.key < $1.key }) { headers.replace(name: name, value: value) }
-        client = HTTPClient(bearerToken: config.bearerToken, defaultHeaders: headers)
+        client = HTTPClient(tls: config.tls, bearerToken: config.bearerToken, defaultHeaders: headers)
         queue = DropOldestQueue(capacity: config.queueSize)
         failures = FailureLog(interval: config.failureLogInterval)
         (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
