@@ -17,10 +17,10 @@ struct DNSTests {
         // Neither from nor to the DNS port: not counted.
         try pod.sendUDP(toPort: 5353, count: 2, payload: DNSMessage.query(type: 1))
 
-        // Key: kind u8 (0 query, 1 response), rcode u8, qtype u16.
-        let queriesA = keyBytes(UInt8(0), UInt8(0), UInt16(1))
-        let queriesAAAA = keyBytes(UInt8(0), UInt8(0), UInt16(28))
-        let nxdomain = keyBytes(UInt8(1), UInt8(3), UInt16(1))
+        // Key: kind u8 (0 query, 1 response), rcode u8, qtype u16, 4 bytes padding.
+        let queriesA = keyBytes(UInt8(0), UInt8(0), UInt16(1), UInt32(0))
+        let queriesAAAA = keyBytes(UInt8(0), UInt8(0), UInt16(28), UInt32(0))
+        let nxdomain = keyBytes(UInt8(1), UInt8(3), UInt16(1), UInt32(0))
         let expected: [[UInt8]: UInt64] = [queriesA: 3, queriesAAAA: 2, nxdomain: 4]
         let messages = try probe.counters("dns_messages") { $0 == expected }
         #expect(messages == expected)

@@ -20,9 +20,14 @@ const volatile __u16 dport = 0;
 
 enum flag { FLAG_SYN, FLAG_FIN, FLAG_RST, FLAG_ZERO_WINDOW, FLAG_DATA };
 
+/* The TCP flag bits in byte 13 of the header. */
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+
 struct flag_key {
-    __u8 saddr[4];
-    __u8 daddr[4];
+    __u32 saddr; /* network byte order */
+    __u32 daddr;
     __u16 sport;
     __u16 dport;
     __u8 direction; /* 0 ingress, 1 egress */
@@ -47,36 +52,36 @@ static __always_inline bool addr_is(const volatile __u8 *want, __u32 got)
 
 static __always_inline int observe(struct __sk_buff *skb, __u8 direction)
 {
-    void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
-    struct ethhdr *eth = data;
-    if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+    /* skb->protocol is the EtherType already parsed: one context load, no packet bytes. */
+    if (skb->protocol != bpf_htons(ETH_P_IP))
         return TC_ACT_UNSPEC;
-    struct iphdr *ip = (void *)(eth + 1);
+    void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+    struct iphdr *ip = data + ETH_HLEN;
     if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP)
         return TC_ACT_UNSPEC;
-    struct tcphdr *tcp = (void *)ip + ip->ihl * 4;
+    __u32 ihl = ip->ihl * 4;
+    struct tcphdr *tcp = (void *)ip + ihl;
     if ((void *)(tcp + 1) > end)
         return TC_ACT_UNSPEC;
 
     __u16 sp = bpf_ntohs(tcp->source), dp = bpf_ntohs(tcp->dest);
     bool forward = addr_is(saddr, ip->saddr) && addr_is(daddr, ip->daddr) &&
                    (!sport || sport == sp) && (!dport || dport == dp);
-    bool reverse = addr_is(saddr, ip->daddr) && addr_is(daddr, ip->saddr) &&
+    bool reverse = !forward && addr_is(saddr, ip->daddr) && addr_is(daddr, ip->saddr) &&
                    (!sport || sport == dp) && (!dport || dport == sp);
     if (!forward && !reverse)
         return TC_ACT_UNSPEC;
 
-    struct flag_key key = { .sport = sp, .dport = dp, .direction = direction };
-    __builtin_memcpy(key.saddr, &ip->saddr, 4);
-    __builtin_memcpy(key.daddr, &ip->daddr, 4);
-    if (tcp->syn) { key.flag = FLAG_SYN; aeolus_add_percpu(&tcp_flags, &key, 1); }
-    if (tcp->fin) { key.flag = FLAG_FIN; aeolus_add_percpu(&tcp_flags, &key, 1); }
-    if (tcp->rst) { key.flag = FLAG_RST; aeolus_add_percpu(&tcp_flags, &key, 1); }
-    if (!tcp->syn && !tcp->rst && tcp->window == 0) {
+    struct flag_key key = { .saddr = ip->saddr, .daddr = ip->daddr, .sport = sp, .dport = dp, .direction = direction };
+    __u8 flags = ((__u8 *)tcp)[13]; /* one load for every flag, not one per bitfield */
+    if (flags & TCP_SYN) { key.flag = FLAG_SYN; aeolus_add_percpu(&tcp_flags, &key, 1); }
+    if (flags & TCP_FIN) { key.flag = FLAG_FIN; aeolus_add_percpu(&tcp_flags, &key, 1); }
+    if (flags & TCP_RST) { key.flag = FLAG_RST; aeolus_add_percpu(&tcp_flags, &key, 1); }
+    if (!(flags & (TCP_SYN | TCP_RST)) && tcp->window == 0) {
         key.flag = FLAG_ZERO_WINDOW;
         aeolus_add_percpu(&tcp_flags, &key, 1);
     }
-    if (bpf_ntohs(ip->tot_len) > ip->ihl * 4 + tcp->doff * 4) {
+    if (bpf_ntohs(ip->tot_len) > ihl + tcp->doff * 4) {
         key.flag = FLAG_DATA;
         aeolus_add_percpu(&tcp_flags, &key, 1);
     }
