@@ -44,7 +44,7 @@ final class DebouncedFileWriter<Value: Sendable>: Sendable {
             // A change from now on schedules the next write: none is lost to this one.
             state.withLock { $0.scheduled = false }
             guard let value = await snapshot() else { return }
-            _ = try? await DedicatedThread.run("aeolus-persist") { self.write(value) }
+            await DedicatedThread.run("aeolus-persist") { self.write(value) }
         }
     }
 

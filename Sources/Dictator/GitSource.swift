@@ -184,7 +184,7 @@ extension GitSource {
         let snapshot = try await repository.snapshot(at: commit)
         stages.lap("snapshot")
         let reconciler = self.reconciler
-        var outcome = try await DedicatedThread.run("aeolus reconcile") {
+        var outcome = await DedicatedThread.run("aeolus reconcile") {
             reconciler.reconcile(snapshot: snapshot.files, revision: commit.hex,
                                  subject: snapshot.message.split(separator: "\n").first.map(String.init) ?? "")
         }
@@ -199,7 +199,7 @@ extension GitSource {
         // Saved once the watches are woken: only the next start reads the file.
         // The revision's files, decoded documents and clang's output are garbage now: give their
         // pages back, so a large revision does not leave the dictator at its peak for good.
-        try await DedicatedThread.run("aeolus save last good") {
+        await DedicatedThread.run("aeolus save last good") {
             reconciler.save()
             FreedMemory.returnToKernel()
         }
