@@ -287,8 +287,8 @@ struct World: Sendable {
             if differences.isEmpty { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("\(what): after 60 s the node still differs from \(catalogue.describe(set)):\n"
-                     + differences.joined(separator: "\n") + "\n" + agent.recentLogs)
+        let listed = differences.joined(separator: "\n")
+        Issue.record("\(what): after 60 s the node still differs from \(catalogue.describe(set)):\n\(listed)\n\(agent.recentLogs)")
         throw Support.TimedOut(what: what)
     }
 

@@ -60,7 +60,7 @@ import Testing
                     delay = Int.random(in: 0...800, using: &random)
                 }
                 try await Task.sleep(for: .milliseconds(delay))
-                try await offThePool { dictator.kill() }
+                try await offThePool { [dictator] in dictator.kill() }
                 // What an agent received before the kill must survive it.
                 acknowledged.formUnion(fleet.seenReactionPorts(on: "node-0"))
                 rounds.round(round, ["push, kill in reconcile", "push, kill in status push", "reaction"][kind]
@@ -76,11 +76,11 @@ import Testing
         } catch {
             rounds.survived(survived, "failed")
             await fleet.stop()
-            _ = try? await offThePool { dictator.kill(); daemon.stop() }
+            _ = try? await offThePool { [dictator] in dictator.kill(); daemon.stop() }
             throw error
         }
         await fleet.stop()
-        let stopped = try await offThePool { (dictator.stop(), daemon.stop()).0 }
+        let stopped = try await offThePool { [dictator] in (dictator.stop(), daemon.stop()).0 }
         #expect(stopped == 0, "graceful stop:\n\(dictator.log.suffix(3000))")
     }
 
@@ -107,7 +107,9 @@ import Testing
             if differences.isEmpty { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("\(what): after 90 s:\n" + differences.joined(separator: "\n") + "\n--- dictator log:\n" + String(dictator.log.suffix(6000)))
+        let log = String(dictator.log.suffix(6000))
+        let listed = differences.joined(separator: "\n")
+        Issue.record("\(what): after 90 s:\n\(listed)\n--- dictator log:\n\(log)")
         throw EndToEndTimeout(what: what)
     }
 
