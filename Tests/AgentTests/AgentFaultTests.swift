@@ -82,8 +82,8 @@ import Testing
         let paths = AgentPaths(node: "fault-\(tag)", bpffs: "/sys/fs/bpf", stateDirectory: directory.path("state"))
         let catalogue = Catalogue(tag: tag)
         try await catalogue.compile(into: directory)
-        let pods = try await offThePool { [try NetworkNamespace(), try NetworkNamespace(), try NetworkNamespace()] }
-        let labels = [["app": "web"], ["app": "web"], ["app": "db"]]
+        let pods = try await offThePool { try (0..<6).map { _ in try NetworkNamespace() } }
+        let labels = [["app": "web"], ["app": "web"], ["app": "db"], ["app": "web"], ["app": "db"], ["app": "db"]]
         try Support.writePods(Array(zip(pods, labels)), to: directory.path("pods.json"))
         let arguments = ["--node", paths.node, "--assignments", directory.path("assignments.json"), "--pods", directory.path("pods.json"),
                          "--state-dir", paths.stateDirectory, "--listen", "none", "--interval", "0.2"]
@@ -98,29 +98,41 @@ import Testing
             for round in 0..<rounds.count {
                 var next = current
                 while next == current { next = catalogue.randomSet(using: &random) }
-                let duringStart = Bool.random(using: &random)
-                let delay = Int.random(in: 0...300, using: &random)
-                if duringStart {
+                // Killed a few milliseconds after the agent logged its first step, at a random
+                // moment after the change, or at a random moment after a start (adoption, then apply).
+                let mode = Int.random(in: 0..<3, using: &random)
+                let delay = mode == 0 ? Int.random(in: 0...25, using: &random) : Int.random(in: 0...300, using: &random)
+                let moment: String
+                switch mode {
+                case 0:
+                    let logged = agent.logLength
+                    try catalogue.write(next, to: directory.path("assignments.json"))
+                    let stepped = await agent.waitForStep(after: logged)
+                    moment = stepped ? "its first step" : "the change (no step logged)"
+                case 1:
+                    try catalogue.write(next, to: directory.path("assignments.json"))
+                    moment = "the change"
+                default:
                     await agent.kill()
                     try catalogue.write(next, to: directory.path("assignments.json"))
                     try await agent.start()
-                } else {
-                    try catalogue.write(next, to: directory.path("assignments.json"))
+                    moment = "a start"
                 }
                 try await Task.sleep(for: .milliseconds(delay))
                 await agent.kill()
                 let left = try await world.filterNames()
                 let between = left != world.expectedFilters(current) && left != world.expectedFilters(next)
                 if between { midApply += 1 }
-                rounds.round(round, "\(catalogue.describe(current)) → \(catalogue.describe(next)), killed \(delay) ms after "
-                             + (duringStart ? "a start" : "the change") + (between ? ", mid-apply" : ""))
+                rounds.round(round, "\(catalogue.describe(current)) → \(catalogue.describe(next)), killed \(delay) ms after \(moment)"
+                             + (between ? ", mid-apply" : ""))
                 let restarted = Date()
                 try await agent.start()
                 try await world.converge(on: next, after: restarted, agent: agent, what: "round \(round + 1) (seed \(rounds.seed))")
                 survived += 1
                 current = next
             }
-            rounds.survived(survived, "\(midApply) killed mid-apply")
+            rounds.survived(survived, "\(midApply) killed mid-apply; the restarts removed \(agent.count("removed tc filter")) unrecorded "
+                            + "filter(s) and \(agent.count("removed link pin")) link pin(s)")
 
             // Emptied: nothing of the agent's stays in the kernel or on bpffs.
             try catalogue.write([:], to: directory.path("assignments.json"))
@@ -164,7 +176,9 @@ struct Catalogue: Sendable {
     var cEgress: String { "fc\(tag)e" }
     var states: String { "fs\(tag)" }
     var ids: [String] { ["traffic-a", "traffic-b", "traffic-c", "states"] }
-    /// Every program name of the catalogue.
+    /// The names of the tc programs the catalogue attaches.
+    var tcNames: Set<String> { [aIngress, aEgress, bIngress, cEgress] }
+    /// Every program name of the catalogue's objects.
     var programNames: Set<String> { [aIngress, aEgress, bIngress, "fb\(tag)e", "fc\(tag)i", cEgress, states] }
 
     func compile(into directory: TemporaryDirectory) async throws {
@@ -237,6 +251,34 @@ final class AgentUnderTest: @unchecked Sendable {
     func stop() async -> TerminationStatus? {
         defer { process = nil }
         return await process?.terminate(grace: .seconds(20))
+    }
+
+    /// The size of the current start's log.
+    var logLength: Int { (try? FileManager.default.attributesOfItem(atPath: "\(logs)-\(starts).log")[.size] as? Int) ?? 0 }
+
+    /// Waits (polling on a thread of its own, at most 10 s) until the current start's log has a
+    /// plan step (`install`, `replace`, `attach`, `detach`, `remove`, `update`) past `offset`.
+    func waitForStep(after offset: Int) async -> Bool {
+        let path = "\(logs)-\(starts).log"
+        return (try? await offThePool { () -> Bool in
+            let deadline = ContinuousClock.now + .seconds(10)
+            let steps = ["] install ", "] replace ", "] attach ", "] detach ", "] remove ", "] update "]
+            while ContinuousClock.now < deadline {
+                if let data = FileManager.default.contents(atPath: path), data.count > offset {
+                    let text = String(decoding: data.dropFirst(offset), as: UTF8.self)
+                    if steps.contains(where: text.contains) { return true }
+                }
+                usleep(500)
+            }
+            return false
+        }) ?? false
+    }
+
+    /// How many lines of every start's log contain `text`.
+    func count(_ text: String) -> Int {
+        (1...max(1, starts)).map { index in
+            ((try? String(contentsOfFile: "\(logs)-\(index).log", encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(text) }.count
+        }.reduce(0, +)
     }
 
     /// The end of the last two starts' logs, for a failure message.
@@ -317,10 +359,13 @@ struct World: Sendable {
                 if let id = filter.programID { filterPrograms.insert(id) }
             }
         }
-        // Programs: every one of the catalogue's runs in a filter, or is the one tracepoint program.
+        // Programs: each one of the attached tc programs runs in a filter (the running agent also
+        // holds the objects it loaded, with their unattached siblings); one tracepoint program;
+        // none at all once nothing is wanted.
         let programs = try await Self.programs().filter { catalogue.programNames.contains($0.name) }
-        let tcPrograms = Set(programs.filter { $0.name != catalogue.states }.map(\.id))
+        let tcPrograms = Set(programs.filter { catalogue.tcNames.contains($0.name) }.map(\.id))
         if tcPrograms != filterPrograms { differences.append("tc programs loaded \(tcPrograms.sorted()), run by filters \(filterPrograms.sorted())") }
+        if set.isEmpty, !programs.isEmpty { differences.append("programs still loaded: \(programs.map { "\($0.name)#\($0.id)" })") }
         let statePrograms = programs.filter { $0.name == catalogue.states }.count
         if statePrograms != (set["states"] != nil ? 1 : 0) { differences.append("\(statePrograms) tracepoint programs loaded") }
         // Pins and records: one version folder per probe; the tracepoint's link pin, once.
