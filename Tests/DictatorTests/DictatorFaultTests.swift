@@ -38,18 +38,24 @@ import Testing
                                     what: "the start")
             var fired: [Int] = []
             var acknowledged: Set<Int> = []
+            var statusBehind = 0, reactionsUnwritten = 0
             for round in 0..<rounds.count {
                 let kind = Int.random(in: 0..<3, using: &random)
                 let delay: Int
                 switch kind {
                 case 0, 1:
-                    // A push and the webhook; killed early (reconcile) or later (status push).
+                    // A push and the webhook; killed in the reconcile it starts, or once the agents
+                    // hold the new set, in the status push that follows.
                     let name = Self.policyPool.randomElement(using: &random)!
                     if policies.contains(name) { policies.remove(name) } else { policies.insert(name) }
                     head = try await steps.push(work, files: ["policies/e2e.yaml": Self.policiesFile(policies)],
                                                 message: "round \(round + 1): \(policies.sorted())")
                     try await steps.hook(dictator, sha: head)
-                    delay = kind == 0 ? Int.random(in: 0...300, using: &random) : Int.random(in: 300...1500, using: &random)
+                    delay = kind == 0 ? Int.random(in: 0...150, using: &random) : Int.random(in: 0...250, using: &random)
+                    if kind == 1 {
+                        let wanted = policies
+                        _ = await EndToEnd.eventually(30) { await Self.compare(fleet, bare: nil, head: head, policies: wanted, fired: [], acknowledged: []).isEmpty }
+                    }
                 default:
                     // Events that fire an edge: a reaction, its follow-up probe, its status file.
                     let dport = 40_000 + round
@@ -57,14 +63,21 @@ import Testing
                     let now = Date()
                     _ = try? await Self.write(dictator.url, try ReactionAndStatusPageTests.retransmits(10, at: now.addingTimeInterval(-2), node: "node-0", dport: "\(dport)"))
                     _ = try? await Self.write(dictator.url, try ReactionAndStatusPageTests.retransmits(20, at: now, node: "node-0", dport: "\(dport)"))
-                    delay = Int.random(in: 0...800, using: &random)
+                    delay = Int.random(in: 0...300, using: &random)
                 }
                 try await Task.sleep(for: .milliseconds(delay))
                 try await offThePool { [dictator] in dictator.kill() }
-                // What an agent received before the kill must survive it.
+                // What an agent received before the kill must survive it, written or not yet.
                 acknowledged.formUnion(fleet.seenReactionPorts(on: "node-0"))
+                let written = await Self.reactionFiles(bare, ports: fired)
+                let unwritten = acknowledged.filter { written[$0] == nil }.count
+                let behind = !(await EndToEnd.statusFile(bare, "status/summary.yaml") ?? "").contains(head)
+                if behind { statusBehind += 1 }
+                reactionsUnwritten += unwritten
                 rounds.round(round, ["push, kill in reconcile", "push, kill in status push", "reaction"][kind]
-                             + " after \(delay) ms; policies \(policies.sorted()), reactions acknowledged \(acknowledged.count)/\(fired.count)")
+                             + " after \(delay) ms" + (behind ? " (status not pushed yet)" : "")
+                             + (unwritten > 0 ? " (\(unwritten) acknowledged reaction(s) not written yet)" : "")
+                             + "; policies \(policies.sorted()), reactions acknowledged \(acknowledged.count)/\(fired.count)")
                 let port = dictator.port
                 dictator = try await offThePool { try DictatorProcess(arguments: arguments, port: port, logFile: log) }
                 try await steps.waitReady(dictator)
@@ -72,7 +85,8 @@ import Testing
                                         dictator: dictator, what: "round \(round + 1) (seed \(rounds.seed))")
                 survived += 1
             }
-            rounds.survived(survived, "\(acknowledged.count) reaction(s) acknowledged of \(fired.count) fired")
+            rounds.survived(survived, "\(acknowledged.count) reaction(s) acknowledged of \(fired.count) fired; killed \(statusBehind) time(s) "
+                            + "before the status branch had the head, \(reactionsUnwritten) time(s) with an acknowledged reaction not yet written")
         } catch {
             rounds.survived(survived, "failed")
             await fleet.stop()
@@ -113,7 +127,8 @@ import Testing
         throw EndToEndTimeout(what: what)
     }
 
-    static func compare(_ fleet: FakeFleet, bare: String, head: String, policies: Set<String>, fired: [Int],
+    /// What differs (empty: nothing); without `bare`, only the fleet's assignments are compared.
+    static func compare(_ fleet: FakeFleet, bare: String?, head: String, policies: Set<String>, fired: [Int],
                         acknowledged: Set<Int>) async -> [String] {
         var differences: [String] = []
         let wanted = policies.map { "policy/e2e/\($0)" }.sorted()
@@ -122,16 +137,11 @@ import Testing
             let ids = ((latest[node] ?? nil)?.probes ?? []).map(\.id).filter { $0.hasPrefix("policy/") }.sorted()
             if ids != wanted { differences.append("\(node): policies \(ids), expected \(wanted)") }
         }
+        guard let bare else { return differences }
         let summary = await EndToEnd.statusFile(bare, "status/summary.yaml") ?? ""
         if !summary.contains(head) { differences.append("status summary not at \(head.prefix(12)): \(summary.prefix(300))") }
         // Reactions: one file per acknowledged one, never two for one trigger, each added once.
-        let files = ((try? await Git.run(["--git-dir", bare, "ls-tree", "-r", "--name-only", "aeolus/status", "--", "status/reactions"])) ?? "")
-            .split(separator: "\n").map(String.init)
-        var filesByPort: [Int: Int] = [:]
-        for file in files {
-            let text = await EndToEnd.statusFile(bare, file) ?? ""
-            for port in fired where text.contains("\(port)") { filesByPort[port, default: 0] += 1 }
-        }
+        let filesByPort = await reactionFiles(bare, ports: fired)
         for port in fired where (filesByPort[port] ?? 0) > 1 { differences.append("reaction for dport \(port) recorded \(filesByPort[port]!) times") }
         for port in acknowledged where filesByPort[port] == nil { differences.append("acknowledged reaction for dport \(port) lost") }
         let added = ((try? await Git.run(["--git-dir", bare, "log", "--diff-filter=A", "--name-only", "--format=", "aeolus/status",
@@ -140,6 +150,18 @@ import Testing
             differences.append("\(file) added by \(count) commits")
         }
         return differences
+    }
+
+    /// Per trigger port of `ports`, how many reaction files on the status branch name it.
+    static func reactionFiles(_ bare: String, ports: [Int]) async -> [Int: Int] {
+        let files = ((try? await Git.run(["--git-dir", bare, "ls-tree", "-r", "--name-only", "aeolus/status", "--", "status/reactions"])) ?? "")
+            .split(separator: "\n").map(String.init)
+        var filesByPort: [Int: Int] = [:]
+        for file in files {
+            let text = await EndToEnd.statusFile(bare, file) ?? ""
+            for port in ports where text.contains("\(port)") { filesByPort[port, default: 0] += 1 }
+        }
+        return filesByPort
     }
 }
 
