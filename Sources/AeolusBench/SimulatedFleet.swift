@@ -135,7 +135,13 @@ final class ConnectionPool: @unchecked Sendable {
     }
 
     private func acquire() -> EventLoopFuture<RequestHandler> {
-        if let handler = idle.popLast() { return eventLoop.makeSucceededFuture(handler) }
+        // An idle connection the server closed meanwhile (a dictator restart) is dropped, not used:
+        // a request on it would never be answered.
+        while let handler = idle.popLast() {
+            if handler.isReusable { return eventLoop.makeSucceededFuture(handler) }
+            handler.close()
+            open -= 1
+        }
         guard open >= limit else {
             open += 1
             return connect().flatMapErrorThrowing { error in
