@@ -71,6 +71,71 @@ import Testing
         await cleanup()
     }
 
+    /// The same for a link: one pinned in a recorded probe's `links/` folder that the record does
+    /// not name (a kill between the pin and the record) is unpinned by the next agent, which
+    /// detaches it: the program does not run twice.
+    @Test func aLinkPinnedButNeverRecordedIsRemovedOnRestart() async throws {
+        try KernelTest.requireRoot()
+        let tag = Support.tag()
+        let directory = try TemporaryDirectory(prefix: "aeolus-fault-\(tag)")
+        let paths = AgentPaths(node: "fault-\(tag)", bpffs: "/sys/fs/bpf", stateDirectory: directory.path("state"))
+        let program = "fl\(tag)"
+        try await Support.compileTemplate("tcp-states", renaming: ["on_set_state": program], to: directory.path("states.o"))
+        try Support.writePods([], to: directory.path("pods.json"))
+        try Support.writeAssignments([
+            ["id": "states", "objectPath": "states.o",
+             "programs": [["name": program, "hook": "tracepoint", "target": "sock/inet_sock_set_state"]]],
+        ], to: directory.path("assignments.json"))
+        let configuration = AgentConfiguration(node: paths.node, bpffs: paths.bpffs, stateDirectory: paths.stateDirectory,
+                                               interval: .milliseconds(100))
+        func runAgent(after: Date) async throws {
+            try await RunningAgent.during(configuration, assignments: directory.path("assignments.json"), pods: directory.path("pods.json")) { _ in
+                _ = try await Support.eventually("the probe live") { () -> Bool? in
+                    guard let state = Support.readState(paths.stateDirectory), state.updated > after else { return nil }
+                    return state.probes.first?.state == .live ? true : nil
+                }
+            }
+        }
+        do {
+            try await runAgent(after: .distantPast)
+            let probeFolder = paths.probeDirectory(forProbe: "states")
+            let version = try #require(try FileManager.default.contentsOfDirectory(atPath: probeFolder).first)
+            let links = "\(probeFolder)/\(version)/links"
+            #expect(try FileManager.default.contentsOfDirectory(atPath: links).count == 1)
+
+            // The stray: the program loaded and attached again, its link pinned beside the recorded one.
+            let elf = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory.path("states.o"))))
+            try await offThePool {
+                let object = try LoadedObject.load(elf: elf, name: "fault")
+                defer { object.close() }
+                let link = try object.program(named: program).attachTracepoint(category: "sock", name: "inet_sock_set_state")
+                defer { link.close() }
+                try link.pin(at: links + "/stray")
+            }
+            #expect(try await World.programs().filter { $0.name == program }.count == 2)
+
+            try await runAgent(after: Date())
+            #expect(try FileManager.default.contentsOfDirectory(atPath: links).count == 1, "the stray pin removed, the recorded one kept")
+            #expect(try await Self.programCount(program, becomes: 1), "the stray link detached with its pin")
+        } catch {
+            await Self.cleanUp(paths, pods: [])
+            throw error
+        }
+        await Self.cleanUp(paths, pods: [])
+        #expect(try await Self.programCount(program, becomes: 0))
+    }
+
+    /// Whether the number of loaded programs called `name` reaches `count` within 30 s (a
+    /// program goes once its last link is released, which the kernel finishes asynchronously).
+    static func programCount(_ name: String, becomes count: Int) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if try await World.programs().filter({ $0.name == name }).count == count { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
     /// SIGKILL at random moments of apply (a change while running, or adoption and apply right
     /// after a start), restart, compare.
     @Test func sigkillMidApplyRounds() async throws {
