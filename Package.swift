@@ -177,7 +177,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "AgentTests", dependencies: [
-            "Agent", "BPFKit", "AeolusModel", "AeolusTesting", "Compiler", .product(name: "Hummingbird", package: "hummingbird"),
+            "Agent", "BPFKit", "NetKit", "AeolusModel", "AeolusTesting", "Compiler", .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "DictatorTests", dependencies: [
             "Dictator", "AeolusModel", "GitKit", "Compiler", "CurlKit", "RemoteWrite", "CommitVerification", "AeolusTesting",

@@ -11,7 +11,7 @@ struct AeolusBench {
          CollectorDecodeBenchmark(), PlannerScaleBenchmark(), GitOpsLatencyBenchmark(repository: options.repository),
          IngestBenchmark(repository: options.repository), ReactionLatencyBenchmark(repository: options.repository),
          FanoutBenchmark(repository: options.repository), DictatorSoakBenchmark(repository: options.repository, series: options.soakSeries, seconds: options.soakSeconds),
-         CollectorSoakBenchmark()]
+         CollectorSoakBenchmark(), RestartStormBenchmark(repository: options.repository)]
     }
 
     static func main() async {

@@ -198,7 +198,8 @@ struct FanoutBenchmark: Benchmark {
         static let token = "bench-token"
         let directory: TemporaryDirectory
         let daemon: GitDaemon
-        let dictator: DictatorProcess
+        private(set) var dictator: DictatorProcess
+        private let dictatorArguments: [String]
         private let work: String
         private let http = HTTPClient(bearerToken: token)
 
@@ -233,14 +234,27 @@ struct FanoutBenchmark: Benchmark {
             let port = try PrometheusServer.freePort()
             try GitOpsLatencyBenchmark.Session.installWebhook(in: served, url: "http://127.0.0.1:\(port)/hooks/git")
             try Git.runBlocking(["-C", work, "remote", "set-url", "origin", daemon.url("config.git")])
-            dictator = try DictatorProcess(arguments: ["--repo", daemon.url("config.git"), "--poll", "60s",
-                                                       "--workdir", directory.path("dictator"), "--token-file", directory.path("token"),
-                                                       "--log-level", "warning"] + arguments,
-                                           port: port, logFile: directory.path("dictator.log"))
+            dictatorArguments = ["--repo", daemon.url("config.git"), "--poll", "60s",
+                                 "--workdir", directory.path("dictator"), "--token-file", directory.path("token"),
+                                 "--log-level", "warning"] + arguments
+            dictator = try DictatorProcess(arguments: dictatorArguments, port: port, logFile: directory.path("dictator.log"))
+            try waitReady()
+        }
+
+        /// Waits until the dictator answers `/readyz` with 200.
+        func waitReady() throws {
+            let dictator = self.dictator
             try FanoutBenchmark.waitUntil(timeout: 120, "ready dictator") {
                 guard dictator.isRunning else { throw BenchError("fanout: the dictator stopped:\n\(dictator.log)") }
                 return (try? http.sendBlocking(HTTPRequest(url: dictator.url + "/readyz", timeout: .seconds(2))).status) == 200
             }
+        }
+
+        /// SIGKILLs the dictator and starts it again on the same port and workdir (not waiting
+        /// until it is ready).
+        func killAndRestart() throws {
+            dictator.kill()
+            dictator = try DictatorProcess(arguments: dictatorArguments, port: dictator.port, logFile: directory.path("dictator.log"))
         }
 
         /// Commits a policy running `template` on every fanout node and pushes it (the hook

@@ -1,4 +1,5 @@
 import AeolusModel
+import Agent
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -9,14 +10,17 @@ import Synchronization
 /// does: each registers, watches its assignment (newline-delimited JSON on a connection of its
 /// own), fetches the objects its assignment names by digest (once per digest, as the agent's
 /// object cache does), reports its state after every new assignment and every `reportInterval`,
-/// and after a failure or a closed watch registers again with jittered backoff (200 ms doubling
-/// to 5 s). Everything runs on one SwiftNIO event-loop group: no thread per connection.
+/// and after a failure or a closed watch registers again on the real agent's schedule
+/// (`DictatorClient.backoff()`: the shared full-jitter `Backoff`, 200 ms doubling to 5 s).
+/// Everything runs on one SwiftNIO event-loop group: no thread per connection.
 /// Requests other than watches share a small keep-alive connection pool per event loop.
 final class SimulatedFleet: Sendable {
     /// What the fleet saw, in seconds since `origin`.
     struct Observations {
         /// Agent → when it first held an assignment.
         var registered: [Int: Double] = [:]
+        /// Agent → when it last registered (after a dictator restart: when it came back).
+        var lastRegistered: [Int: Double] = [:]
         /// Agents whose watch is open now.
         var watching = 0
         /// Probe id → agent → when the agent first saw it in an assignment.
@@ -131,7 +135,13 @@ final class ConnectionPool: @unchecked Sendable {
     }
 
     private func acquire() -> EventLoopFuture<RequestHandler> {
-        if let handler = idle.popLast() { return eventLoop.makeSucceededFuture(handler) }
+        // An idle connection the server closed meanwhile (a dictator restart) is dropped, not used:
+        // a request on it would never be answered.
+        while let handler = idle.popLast() {
+            if handler.isReusable { return eventLoop.makeSucceededFuture(handler) }
+            handler.close()
+            open -= 1
+        }
         guard open >= limit else {
             open += 1
             return connect().flatMapErrorThrowing { error in
@@ -334,7 +344,7 @@ final class SimulatedAgent: @unchecked Sendable {
     private var watch: (any Channel)?
     private var watching = false
     private var reporting: RepeatedTask?
-    private var backoff = 0.2
+    private var backoff = DictatorClient.backoff()
     private var stopped = false
 
     init(index: Int, pool: ConnectionPool) {
@@ -357,8 +367,11 @@ final class SimulatedAgent: @unchecked Sendable {
                 self.retry()
                 return
             }
-            self.backoff = 0.2
-            self.fleet.observations.withLock { if $0.registered[self.index] == nil { $0.registered[self.index] = arrived } }
+            self.backoff.reset()
+            self.fleet.observations.withLock {
+                if $0.registered[self.index] == nil { $0.registered[self.index] = arrived }
+                $0.lastRegistered[self.index] = arrived
+            }
             self.accept(assignment, arrived: arrived)
             self.openWatch()
             if self.reporting == nil {
@@ -371,9 +384,8 @@ final class SimulatedAgent: @unchecked Sendable {
 
     private func retry() {
         guard !stopped else { return }
-        let delay = backoff * Double.random(in: 0.5...1.5)
-        backoff = min(backoff * 2, 5)
-        pool.eventLoop.scheduleTask(in: .milliseconds(Int64(delay * 1000))) { self.register() }
+        let delay = backoff.next()
+        pool.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay / .nanoseconds(1)))) { self.register() }
     }
 
     private func openWatch() {

@@ -3,7 +3,10 @@ import Foundation
 /// `aeolus <arguments>` running as a child process (a daemon: dictator, agent, collector), its
 /// output appended to a log file. Stopped with SIGTERM (and waited for) by `stop()` or when the
 /// object goes away; `kill()` stops it the hard way, as a crash would.
-public class AeolusProcess {
+///
+/// `@unchecked Sendable` (a class open to subclasses is not checked): every stored property is a
+/// `let` of a Sendable type, so a test may stop or kill it from a thread of its own.
+public class AeolusProcess: @unchecked Sendable {
     /// Where its standard output and error go.
     public let logFile: String
     private let process: ChildProcess

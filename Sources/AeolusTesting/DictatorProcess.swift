@@ -2,7 +2,7 @@ import Foundation
 
 /// `aeolus dictator` running as a child process on a free port of 127.0.0.1, its output in a log
 /// file. Stopped with SIGTERM (and waited for) by `stop()` or when the object goes away.
-public final class DictatorProcess: AeolusProcess {
+public final class DictatorProcess: AeolusProcess, @unchecked Sendable {
     /// The port it listens on.
     public let port: Int
 

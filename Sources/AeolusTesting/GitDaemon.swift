@@ -6,7 +6,7 @@ import Glibc
 /// `git daemon` serving every repository under a folder over `git://127.0.0.1:<port>/`, with
 /// push (receive-pack) enabled. The port is free when picked; the daemon is stopped (and
 /// waited for) by `stop()` or when the object goes away: keep it alive with `defer { stop() }`.
-public final class GitDaemon {
+public final class GitDaemon: Sendable {
     /// The folder whose repositories are served (`git://127.0.0.1:port/<name>` is `base/<name>`).
     public let baseDirectory: String
     /// The TCP port on 127.0.0.1.
@@ -14,12 +14,14 @@ public final class GitDaemon {
     private let process: ChildProcess
 
     /// Starts the daemon and waits until it accepts connections (up to `timeout` seconds per try;
-    /// a port taken between picking and binding is retried with another one).
-    public init(baseDirectory: String, timeout: TimeInterval = 5) throws {
+    /// a port taken between picking and binding is retried with another one). With `port` (a
+    /// daemon started again where a stopped one listened, as a remote coming back) only that port
+    /// is tried.
+    public init(baseDirectory: String, port fixedPort: Int? = nil, timeout: TimeInterval = 5) throws {
         self.baseDirectory = baseDirectory
         var lastError = "no attempt made"
-        for _ in 0..<5 {
-            let port = try Self.freeLoopbackPort()
+        for _ in 0..<(fixedPort == nil ? 5 : 1) {
+            let port = try fixedPort ?? Self.freeLoopbackPort()
             // git-daemon itself, not `git daemon`: the `git` wrapper would stay between us and it.
             let process = try ChildProcess(Self.executable,
                                            ["--reuseaddr", "--base-path=\(baseDirectory)", "--export-all",

@@ -197,6 +197,9 @@ public final class Agent: Sendable {
                 logger.error("cannot list pods (keeping the last list): \(error)")
             }
             laps.append(("pods", .now))
+            // Once per interface and process: this node's tc filters no record names go (an
+            // agent killed between an attach and its record), also where nothing is wanted now.
+            if let listed { applier.sweepFilters(onPods: listed) }
             // Without any list of pods yet, nothing is planned: an empty list would detach every
             // probe an earlier agent left on the pods.
             if let desired, let pods = listed ?? self.lastPods.withLock({ $0 }) {

@@ -13,15 +13,20 @@ extension Applier {
         public var lost: Int
         /// Pin folders no record explains, removed.
         public var orphans: [String]
+        /// Tagged tc filters on the recorded interfaces and link pins in the recorded folders that
+        /// no record names (a kill between an attach and its record), removed.
+        public var strays: [String] = []
     }
 
     /// Takes over what an earlier agent left: reads the records, checks each tc filter
     /// (`TCAttachment.query`) and pinned link (`Link.open`) still exists, owns those that do,
-    /// and removes pin folders no record explains. Probes no longer wanted are removed by the
-    /// first plan afterwards.
+    /// and removes pin folders, link pins and this node's tagged tc filters (`FilterTag`) on the
+    /// recorded interfaces that no record explains. Probes no longer wanted are removed by the
+    /// first plan afterwards; the agent sweeps its pods' interfaces once pods are listed.
     @discardableResult
     public func adopt() -> Adoption {
         var adoption = Adoption(probes: [], attachments: 0, lost: 0, orphans: [])
+        var recordedInterfaces: [SweptInterface] = []
         let files = (try? FileManager.default.contentsOfDirectory(atPath: paths.recordDirectory)) ?? []
         for file in files.sorted() where file.hasSuffix(".json") {
             let path = "\(paths.recordDirectory)/\(file)"
@@ -34,6 +39,7 @@ extension Applier {
             }
             let runtime = ProbeRuntime(assignment: record.assignment, directory: record.directory, maps: record.maps)
             for attachment in record.attachments {
+                if let tc = attachment.tc { recordedInterfaces.append(SweptInterface(netns: tc.namespace, name: tc.interface)) }
                 if let handle = Self.reopen(attachment) {
                     runtime.handles[attachment.point] = handle
                     adoption.attachments += 1
@@ -41,12 +47,14 @@ extension Applier {
                     adoption.lost += 1
                 }
             }
+            adoption.strays += removeUnrecordedLinkPins(of: runtime)
             probes[record.assignment.id] = runtime
             adoption.probes.append(record.assignment.id)
             persist(runtime)
         }
         adoption.orphans = removeOrphans()
-        logger.info("adopted \(adoption.probes.count) probe(s), \(adoption.attachments) attachment(s); \(adoption.lost) lost, \(adoption.orphans.count) orphan folder(s) removed")
+        adoption.strays += sweepFilters(on: recordedInterfaces)
+        logger.info("adopted \(adoption.probes.count) probe(s), \(adoption.attachments) attachment(s); \(adoption.lost) lost, \(adoption.orphans.count) orphan folder(s), \(adoption.strays.count) unrecorded filter(s) and pin(s) removed")
         return adoption
     }
 
@@ -84,11 +92,12 @@ extension Applier {
     }
 
     /// Removes everything the agent of `paths` manages, whether or not an agent runs: every
-    /// recorded tc filter and link, every pin under its pin root, every record. For tests and
-    /// `aeolus agent --uninstall`-like cleanups.
-    public static func purge(_ paths: AgentPaths) {
+    /// recorded tc filter and link, every tagged filter on the interfaces of `pods`, every pin
+    /// under its pin root, every record. For tests and `aeolus agent --uninstall`-like cleanups.
+    public static func purge(_ paths: AgentPaths, pods: [Pod] = []) {
         let applier = Applier(paths: paths)
         applier.adopt()
+        applier.sweepFilters(on: SweptInterface.all(of: pods))
         applier.apply(AgentPlan(steps: applier.probes.keys.sorted().map { .remove(probe: $0) }, problems: [:]))
         removeTree(paths.pinRoot)
         // `<bpffs>/aeolus` itself goes too once no other node's agent pins under it.

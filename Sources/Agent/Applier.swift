@@ -19,6 +19,8 @@ public final class Applier: @unchecked Sendable {
     let metrics: AgentMetrics
     let logger: Logger
     var probes: [String: ProbeRuntime] = [:]
+    /// Interfaces already searched for filters no probe holds (see `sweepFilters`), once per process.
+    var swept: Set<SweptInterface> = []
 
     /// Creates an applier (nothing happens in the kernel until `adopt()` or `apply`).
     public init(paths: AgentPaths, objects: any ObjectSource = FileObjectSource(), metrics: AgentMetrics = AgentMetrics(),
@@ -38,6 +40,9 @@ public final class Applier: @unchecked Sendable {
         // A probe's record is written once per plan, after all its attaches and detaches: one
         // encoding of its attach points rather than one per step (a new pod is two tc steps).
         var changed: [String: ProbeRuntime] = [:]
+        // Before the first attach on an interface: a filter an earlier agent attached but never
+        // recorded would otherwise run beside the one attached now.
+        sweepFilters(on: plan.steps.flatMap(\.tcInterfaces))
         defer { for runtime in changed.values where probes[runtime.assignment.id] === runtime { persist(runtime) } }
         for step in plan.steps {
             let started = ContinuousClock.now
@@ -130,8 +135,10 @@ public final class Applier: @unchecked Sendable {
             let handle: ProbeRuntime.Handle
             switch point.hook {
             case .tcIngress, .tcEgress:
+                let tag = paths.filterTag.handle(probe: runtime.assignment.id, generation: ProbeRuntime.generation(of: runtime.assignment),
+                                                 point: point)
                 let link = try program.attachTC(interface: point.target, direction: point.hook == .tcIngress ? .ingress : .egress,
-                                                namespace: point.netns)
+                                                namespace: point.netns, handle: tag)
                 handle = .tc(link, programID: programID)
             case .xdp:
                 handle = try pinned(program.attachXDP(interface: point.target, namespace: point.netns), runtime, point, programID)

@@ -1,4 +1,4 @@
-// rtnetlink constants and setns for NetKit; no library to link (the kernel's uapi and glibc).
+// rtnetlink (links, addresses, tc filters) constants and setns for NetKit; no library to link (the kernel's uapi and glibc).
 #ifndef AEOLUS_CNETLINK_SHIM_H
 #define AEOLUS_CNETLINK_SHIM_H
 
@@ -6,6 +6,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/if_link.h>
 #include <linux/if_addr.h>
+#include <linux/pkt_cls.h>
 #include <sys/socket.h>
 
 // ---- Namespaces: not exported by Swift's Glibc module. ----

@@ -4,6 +4,7 @@ import AeolusTesting
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -111,6 +112,7 @@ final class RestartingDictator: Sendable {
         var startedRefusing = ContinuousClock.now
         var port = 0
         var task: Task<Void, Error>?
+        var group: ServiceGroup?
     }
 
     init(refusingFor: Duration, afterFirstAttemptsOf expectedNodes: Int = 0, objectRefusals: Int = 0) {
@@ -161,19 +163,23 @@ final class RestartingDictator: Sendable {
                                   continuation.yield(channel.localAddress?.port ?? 0)
                                   continuation.finish()
                               }, logger: logger)
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        // Stopped by graceful shutdown, never by cancelling: a cancelled NIO server traps on a
+        // connection it accepted but had not handed out yet.
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task { try await group.run() }
         var iterator = ready.makeAsyncIterator()
         let port = await iterator.next() ?? 0
         state.withLock {
             $0.port = port
             $0.task = task
+            $0.group = group
             $0.startedRefusing = .now
         }
     }
 
     func stop() async {
-        let task = state.withLock { $0.task }
-        task?.cancel()
+        let (task, group) = state.withLock { ($0.task, $0.group) }
+        await group?.triggerGracefulShutdown()
         _ = try? await task?.value
     }
 }

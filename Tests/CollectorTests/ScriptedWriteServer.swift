@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RemoteWrite
+import ServiceLifecycle
 
 /// A remote-write endpoint for tests (Hummingbird on 127.0.0.1, a free port): answers the
 /// replies of `script` in order (then 204), decodes every body it answers 2xx to, and records
@@ -28,6 +29,7 @@ final class ScriptedWriteServer: @unchecked Sendable {
     private var statuses: [Int] = []
     private var headers: [HTTPFields] = []
     private var task: Task<Void, Error>?
+    private var group: ServiceGroup?
     private(set) var port = 0
 
     init(script: [Reply]) { self.script = script }
@@ -65,13 +67,17 @@ final class ScriptedWriteServer: @unchecked Sendable {
                                   continuation.yield(channel.localAddress?.port ?? 0)
                                   continuation.finish()
                               }, logger: testLogger("write-server"))
-        task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        // Stopped by graceful shutdown, never by cancelling: a cancelled NIO server traps on a
+        // connection it accepted but had not handed out yet.
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: testLogger("write-server")))
+        self.group = group
+        task = Task { try await group.run() }
         var iterator = ready.makeAsyncIterator()
         port = await iterator.next() ?? 0
     }
 
     func stop() async {
-        task?.cancel()
+        await group?.triggerGracefulShutdown()
         _ = try? await task?.value
     }
 }
