@@ -89,7 +89,7 @@ soak: deps
 # .build-fuzz/corpus/<target>, crashes to .build-fuzz/crashes/<target> (and the run fails).
 # A crash input belongs in Tests/FuzzTests/Corpus/<target>/ with its fix: `make test` replays it.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := remote-write remote-write-v2 snappy template graph policy settings collector-config agent-protocol webhook
+FUZZ_TARGETS := remote-write remote-write-v2 snappy template graph policy settings collector-config agent-protocol webhook commit-signature
 # The flags go through a toolset so that they reach the link too: libFuzzer's runtime, and lld
 # (gold stops with an internal error on this binary's debug information).
 fuzz: deps

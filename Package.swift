@@ -150,7 +150,7 @@ let package = Package(
         ]),
 
         // `make fuzz`: every outside input as a fuzz target (libFuzzer with -DFUZZING, a replayer without).
-        .target(name: "FuzzTargets", dependencies: ["AeolusModel", "RemoteWrite", "Snappy", "Collector", "Dictator"]),
+        .target(name: "FuzzTargets", dependencies: ["AeolusModel", "RemoteWrite", "Snappy", "Collector", "Dictator", "CommitVerification"]),
         .executableTarget(name: "AeolusFuzz", dependencies: ["FuzzTargets"]),
 
         // Test support, shipped as a library: temp git repos, git daemon, network-namespace pods, a fake

@@ -1,5 +1,6 @@
 import AeolusModel
 import Collector
+import CommitVerification
 import Dictator
 import Foundation
 import RemoteWrite
@@ -31,6 +32,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case agentProtocol = "agent-protocol"
     /// A forge's push webhook: its signature header checked, then its payload parsed.
     case webhook
+    /// A signed commit as `--verify-signatures` reads it: a trusted-keys file (up to the first
+    /// blank line), then the commit's armoured SSH signature, checked over a fixed commit text;
+    /// and the bytes as a raw SSHSIG blob.
+    case commitSignature = "commit-signature"
 
     /// Feeds `bytes` to the target's decoder (and re-encodes what decodes, where a round trip
     /// must hold).
@@ -73,6 +78,18 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let body = parts.count > 1 ? Array(parts[1]) : []
             _ = WebhookVerifier(secret: "fuzz").verify(body: body) { $0 == "X-Hub-Signature-256" ? header : nil }
             _ = PushEvent.parse(body)?.concerns(branch: "main")
+        case .commitSignature:
+            _ = try? SSHSignature(blob: bytes)
+            let text = String(decoding: bytes, as: UTF8.self)
+            let parts = text.components(separatedBy: "\n\n")
+            let keys = TrustedKeys(parsing: parts[0], file: "trusted-keys")
+            let signature = parts.dropFirst().joined(separator: "\n\n")
+            _ = CommitVerifier(trustedKeys: keys).verify(signature: signature, signedData: Self.signedCommit,
+                                                         committerTime: Date(timeIntervalSince1970: 1_800_000_000))
         }
     }
+
+    /// The commit text the `commit-signature` seed's signature signs.
+    public static let signedCommit = Array(("tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+        + "author A <a@b> 1 +0000\ncommitter A <a@b> 1 +0000\n\nsigned message\n").utf8)
 }

@@ -1,4 +1,5 @@
 import AeolusModel
+import CommitVerification
 import Foundation
 import FuzzTargets
 import RemoteWrite
@@ -34,5 +35,10 @@ struct CorpusReplayTests {
         let watch = try Data(contentsOf: Self.inputs(.agentProtocol).first { $0.pathExtension == "ndjson" }!)
         let lines = watch.split(separator: UInt8(ascii: "\n"))
         #expect(try lines.map { try NodeProbeState.makeDecoder().decode(NodeAssignment.self, from: Data($0)).revision } == [3, 4])
+        // The signed-commit seed verifies: the fuzzer starts from a trusted key and a good signature.
+        let parts = try String(contentsOf: Self.inputs(.commitSignature)[0], encoding: .utf8).components(separatedBy: "\n\n")
+        let verdict = CommitVerifier(trustedKeys: TrustedKeys(parsing: parts[0], file: "seed"))
+            .verify(signature: parts[1], signedData: FuzzTarget.signedCommit, committerTime: Date(timeIntervalSince1970: 1_800_000_000))
+        #expect((try? verdict.get()) != nil, "\(verdict)")
     }
 }
