@@ -118,7 +118,8 @@ public struct Dictator: Sendable {
         }
         statusWriter = try StatusWriter(remote: configuration.remote, repository: repository, state: state,
                                         interval: configuration.statusInterval, logger: logger)
-        let lastApplied = configuration.commitVerifier == nil ? nil : await statusWriter.recordedRevision()
+        let recorded = await statusWriter.recorded()
+        let lastApplied = configuration.commitVerifier == nil ? nil : recorded.revision
         // The last good objects: a file, read once, off the pool.
         gitSource = await DedicatedThread.run("aeolus load last good") {
             GitSource(remote: configuration.remote, repository: repository, compiler: compiler, state: state,
@@ -127,17 +128,17 @@ public struct Dictator: Sendable {
         }
         if configuration.leaderElection != nil { await state.setLeader(false) }
         // What the last status commit knew of the nodes stands until their agents report again.
-        let nodes = await statusWriter.recordedNodes()
+        let nodes = recorded.nodes
         if !nodes.isEmpty {
             await state.restore(nodes: nodes)
             logger.info("restored node status from the status branch", metadata: ["nodes": "\(nodes.count)"])
         }
         // Reactions that were active when an earlier run stopped carry on until their TTL.
-        let recorded = await statusWriter.recordedReactions()
-        if !recorded.isEmpty {
-            await state.restoreReactions(recorded)
+        let reactions = recorded.reactions
+        if !reactions.isEmpty {
+            await state.restoreReactions(reactions)
             logger.info("restored reactions from the status branch", metadata: [
-                "active": "\(recorded.filter { $0.outcome == .active }.count)", "recorded": "\(recorded.count)"])
+                "active": "\(reactions.filter { $0.outcome == .active }.count)", "recorded": "\(reactions.count)"])
         }
     }
 

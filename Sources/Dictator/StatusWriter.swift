@@ -53,36 +53,34 @@ public final class StatusWriter: Service, Sendable {
         self.logger = logger
     }
 
-    /// The reactions recorded on the status branch (to restore the active ones after a restart).
-    public func recordedReactions() async -> [Reaction] {
-        await recorded(Reaction.self, under: StatusPaths.reactions)
+    /// What the status branch's tip recorded before a restart: the nodes (their status carries
+    /// over), the reactions (the active ones carry on until their TTL) and the revision the
+    /// summary names as applied.
+    public struct Recorded: Sendable {
+        /// The nodes' status files.
+        public var nodes: [DictatorStatus.NodeStatus] = []
+        /// The reaction files.
+        public var reactions: [Reaction] = []
+        /// `summary.yaml`'s revision.
+        public var revision: String?
     }
 
-    /// The nodes recorded on the status branch (to carry their status over a restart).
-    public func recordedNodes() async -> [DictatorStatus.NodeStatus] {
-        await recorded(DictatorStatus.NodeStatus.self, under: StatusPaths.nodes)
-    }
-
-    /// The revision the status branch's summary records as applied (before a restart).
-    public func recordedRevision() async -> String? {
+    /// Reads the status branch's tip once, off the pool (thousands of files after months of
+    /// reactions); empty when there is no status branch yet.
+    public func recorded() async -> Recorded {
         let repository = self.repository, branch = GitRemote.tracking(remote.statusBranch)
-        return await DedicatedThread.run("aeolus read status branch") { () -> String? in
-            guard let tip = try? repository.resolve(branch), let snapshot = try? repository.snapshot(at: tip),
-                  let text = snapshot.text(at: StatusPaths.summary) else { return nil }
-            return (try? YAMLDecoder().decode(DictatorStatus.Summary.self, from: text))?.revision
-        }
-    }
-
-    /// The documents under `folder` at the status branch's tip that decode as `type` (read and
-    /// decoded off the pool: thousands of files after months of reactions).
-    private func recorded<T: Decodable & Sendable>(_ type: T.Type, under folder: String) async -> [T] {
-        let repository = self.repository, branch = GitRemote.tracking(remote.statusBranch)
-        return await DedicatedThread.run("aeolus read status branch") { () -> [T] in
-            guard let tip = try? repository.resolve(branch), let snapshot = try? repository.snapshot(at: tip) else { return [] }
+        return await DedicatedThread.run("aeolus read status branch") { () -> Recorded in
+            guard let tip = try? repository.resolve(branch), let snapshot = try? repository.snapshot(at: tip) else { return Recorded() }
             let decoder = YAMLDecoder()
-            return snapshot.paths(under: folder).compactMap { path in
-                snapshot.text(at: path).flatMap { try? decoder.decode(T.self, from: $0) }
+            func documents<T: Decodable>(_ type: T.Type, under folder: String) -> [T] {
+                snapshot.paths(under: folder).compactMap { path in
+                    snapshot.text(at: path).flatMap { try? decoder.decode(T.self, from: $0) }
+                }
             }
+            let summary = snapshot.text(at: StatusPaths.summary).flatMap { try? decoder.decode(DictatorStatus.Summary.self, from: $0) }
+            return Recorded(nodes: documents(DictatorStatus.NodeStatus.self, under: StatusPaths.nodes),
+                            reactions: documents(Reaction.self, under: StatusPaths.reactions),
+                            revision: summary?.revision)
         }
     }
 

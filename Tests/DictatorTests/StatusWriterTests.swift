@@ -84,7 +84,7 @@ import Testing
         let restarted = try StatusWriter(remote: remote, repository: try await remote.openClone(at: temp.path("second.git")),
                                          state: second, logger: Logger(label: "test"))
         let started = Date()
-        await second.restore(nodes: restarted.recordedNodes(), now: started)
+        await second.restore(nodes: restarted.recorded().nodes, now: started)
         await second.apply(outcome)
         #expect(await second.status().nodes == first.status().nodes)
         #expect(await restarted.writeWithRetries() == nil, "the same status: no commit")
@@ -97,7 +97,7 @@ import Testing
 
         // A node that never comes back is lost after the timeout, its last known probes kept.
         let third = DictatorState(branch: "main")
-        await third.restore(nodes: restarted.recordedNodes(), now: started)
+        await third.restore(nodes: restarted.recorded().nodes, now: started)
         await third.apply(outcome)
         #expect(await third.markLost(timeout: .seconds(90), now: started.addingTimeInterval(91)) == ["n1"])
         #expect(await third.status().nodes.first?.probes == first.status().nodes.first?.probes)
